@@ -1,0 +1,51 @@
+# The two commands a new user needs: `make report` and `make test`.
+# Everything else here is for developers.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+RUNTIME := $(VENV)/.installed-runtime
+DEV := $(VENV)/.installed-dev
+INPUT ?= data/raw/synthetic
+
+.PHONY: report test install lint format synth bench clean help
+
+help:
+	@echo "make report   install and run the pipeline on $(INPUT) -> reports/$$(basename $(INPUT))/"
+	@echo "make test     install and run the test suite"
+	@echo "make lint     ruff, ruff format --check, mypy, snakemake --lint"
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUNTIME): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(DEV): pyproject.toml $(RUNTIME)
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(RUNTIME)
+
+report: $(RUNTIME)
+	$(BIN)/ips-outcomes run $(INPUT)
+
+test: $(DEV)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(DEV)
+	$(BIN)/ruff check src tests workflow
+	$(BIN)/ruff format --check src tests workflow
+	$(BIN)/mypy
+	$(BIN)/snakemake --lint --cores 1
+
+format: $(DEV)
+	$(BIN)/ruff format src tests workflow
+	$(BIN)/ruff check --fix src tests workflow
+
+synth: $(RUNTIME)
+	$(BIN)/ips-outcomes synth --participants 600 --seed 2024 --out data/raw/synthetic
+
+clean:
+	rm -rf data/interim data/processed reports/*/ logs .snakemake

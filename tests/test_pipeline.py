@@ -1,0 +1,185 @@
+"""End to end: the real CLI and Snakemake workflow, in a throw-away copy of the project."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from ips_outcomes.synth import SynthConfig, generate, write
+
+ROOT = Path(__file__).resolve().parents[1]
+CLI = [sys.executable, "-m", "ips_outcomes.cli"]
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("project")
+    shutil.copy(ROOT / "Snakefile", root)
+    shutil.copytree(ROOT / "workflow", root / "workflow")
+    shutil.copytree(ROOT / "config", root / "config")
+    cohort = root / "cohorts" / "demo"
+    write(generate(SynthConfig(participants=400, seed=7)), cohort)
+    # a site name that is also HTML must reach the report as text
+    people = cohort / "participants.csv"
+    people.write_text(
+        people.read_text(encoding="utf-8").replace("Bergen", "<b>Bergen</b>"), encoding="utf-8"
+    )
+    return root
+
+
+def _run(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, *args], cwd=project, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def first_run(project: Path) -> subprocess.CompletedProcess[str]:
+    return _run(project, "run", "cohorts/demo")
+
+
+def _expected_ever_employed(cohort: Path, cutoff: dt.date) -> pl.DataFrame:
+    """Independent recomputation from the raw CSV files (no package code)."""
+    opts = {"separator": ";", "decimal_comma": True, "infer_schema": False}
+    people = pl.read_csv(cohort / "participants.csv", **opts).with_columns(
+        pl.col("enrolment_date", "followup_end_date").str.strptime(pl.Date, "%d.%m.%Y")
+    )
+    jobs = pl.read_csv(cohort / "jobs.csv", **opts).with_columns(
+        pl.col("start_date", "end_date").str.strptime(pl.Date, "%d.%m.%Y")
+    )
+    people = people.with_columns(
+        pl.min_horizontal(pl.col("followup_end_date").fill_null(cutoff), pl.lit(cutoff)).alias(
+            "obs_end"
+        )
+    )
+    spells = jobs.filter(pl.col("competitive") == "kyllä").join(people, on="participant_id")
+    workers = spells.filter(
+        (pl.col("start_date") <= pl.col("obs_end"))
+        & (pl.col("end_date").fill_null(pl.col("obs_end")) >= pl.col("enrolment_date"))
+    )["participant_id"].unique()
+    return (
+        people.with_columns(pl.col("participant_id").is_in(workers.implode()).alias("worked"))
+        .group_by("service")
+        .agg(pl.len().alias("n"), pl.col("worked").sum().alias("k"))
+        .sort("service")
+    )
+
+
+def test_run_writes_report_and_results(project: Path, first_run) -> None:
+    assert first_run.returncode == 0, first_run.stderr
+    out = project / "reports" / "demo"
+    for name in ("report.html", "results.csv", "results.parquet", "provenance.json"):
+        assert (out / name).is_file(), name
+    assert "report: reports/demo/report.html" in first_run.stdout
+    assert (project / "data" / "interim" / "demo" / "cohort.duckdb").is_file()
+    assert not list(out.glob("*.duckdb"))
+    assert not (out / "quarantine.csv").exists()
+
+
+def test_results_match_an_independent_computation(project: Path, first_run) -> None:
+    results = pl.read_parquet(project / "reports" / "demo" / "results.parquet")
+    expected = _expected_ever_employed(project / "cohorts" / "demo", dt.date(2025, 12, 31))
+    by_service = results.filter(
+        (pl.col("analysis") == "employment") & (pl.col("grouping") == "service")
+    )
+    counts = by_service.filter(pl.col("statistic") == "count").sort("group")
+    assert counts["group"].to_list() == expected["service"].to_list()
+    assert counts["n"].to_list() == expected["n"].to_list()
+    assert counts["estimate"].to_list() == expected["k"].cast(pl.Float64).to_list()
+    shares = by_service.filter(pl.col("statistic") == "proportion").sort("group")
+    assert shares["estimate"].to_list() == pytest.approx(
+        (expected["k"] / expected["n"]).to_list(), rel=1e-12
+    )
+    # the Wilson interval brackets the estimate
+    assert (shares["ci_lower"] < shares["estimate"]).all()
+    assert (shares["estimate"] < shares["ci_upper"]).all()
+
+
+def test_published_counts_respect_the_small_cell_threshold(project: Path, first_run) -> None:
+    results = pl.read_csv(project / "reports" / "demo" / "results.csv")
+    counts = results.filter(pl.col("statistic").is_in(["n", "count"]))["estimate"].drop_nulls()
+    assert ((counts == 0) | (counts >= 5)).all()
+    assert results["n"].drop_nulls().min() >= 5
+
+
+def test_report_escapes_text_from_the_data(project: Path, first_run) -> None:
+    html = (project / "reports" / "demo" / "report.html").read_text(encoding="utf-8")
+    assert "&lt;b&gt;Bergen&lt;/b&gt;" in html
+    assert "<b>Bergen" not in html
+    for section in ('id="summary"', 'id="sites"', 'id="data-quality"', 'id="provenance"'):
+        assert section in html
+
+
+def test_second_run_does_nothing(project: Path, first_run) -> None:
+    results = project / "reports" / "demo" / "results.csv"
+    before = results.stat().st_mtime_ns
+    again = _run(project, "run", "cohorts/demo")
+    assert again.returncode == 0, again.stderr
+    assert "Nothing to be done" in (project / "logs" / "demo" / "snakemake.log").read_text()
+    assert results.stat().st_mtime_ns == before
+
+
+def _bad_cohort(project: Path, name: str, participants: str) -> Path:
+    folder = project / "cohorts" / name
+    folder.mkdir(parents=True)
+    (folder / "participants.csv").write_text(participants, encoding="utf-8")
+    (folder / "jobs.csv").write_text("participant_id;start_date;end_date;competitive\n")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("participants", "message"),
+    [
+        (
+            "participant_id;site;service\nP1;A;IPS\n",
+            "participants.csv: required column(s) missing: enrolment_date",
+        ),
+        (
+            "participant_id;site;service;enrolment_date\n131052-308T;A;IPS;01.02.2021\n",
+            "holds 1 valid FI HETU number(s)",
+        ),
+    ],
+)
+def test_unusable_input_fails_with_a_message_not_a_traceback(
+    project: Path, participants, message
+) -> None:
+    name = f"bad{abs(hash(message)) % 10_000}"
+    _bad_cohort(project, name, participants)
+    result = _run(project, "run", f"cohorts/{name}")
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "131052" not in result.stderr + result.stdout
+    assert not (project / "reports" / name / "report.html").exists()
+
+
+def test_missing_folder_and_bad_config_fail_early(project: Path) -> None:
+    missing = _run(project, "run", "cohorts/nowhere")
+    assert missing.returncode == 2
+    assert "does not exist" in missing.stderr
+    bad = _run(project, "run", "cohorts/demo", "--config", "language=de")
+    assert bad.returncode == 2
+    assert "language: 'de' is not one of" in bad.stderr
+
+
+def test_validate_command_lists_problems(project: Path) -> None:
+    folder = _bad_cohort(
+        project,
+        "dirty",
+        "participant_id;site;service;enrolment_date\nP1;A;IPS;01.02.2021\nP2;A;IPS;31.02.2021\n",
+    )
+    result = _run(project, "validate", str(folder), "--quarantine", str(project / "q.csv"))
+    assert result.returncode == 0, result.stderr
+    assert "participants: 1 row(s) failed invalid_date" in result.stdout
+    assert pl.read_csv(project / "q.csv")["row"].to_list() == [3]
+    strict = _run(
+        project, "validate", str(folder), "--strict", "--quarantine", str(project / "q.csv")
+    )
+    assert strict.returncode == 1
