@@ -21,7 +21,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("project")
-    shutil.copy(ROOT / "Snakefile", root)
+    for name in ("Snakefile", "environment.yml"):
+        shutil.copy(ROOT / name, root)
     shutil.copytree(ROOT / "workflow", root / "workflow")
     shutil.copytree(ROOT / "config", root / "config")
     cohort = root / "cohorts" / "demo"
