@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from ips_outcomes.contract import TABLES
-from ips_outcomes.errors import NationalIdError
+from ips_outcomes.errors import InputError, NationalIdError
 from ips_outcomes.ingest import ingest
 
 from .conftest import CUTOFF, JOBS_HEADER, PARTICIPANTS_HEADER, write_cohort
@@ -89,3 +89,26 @@ def test_refused_input_leaves_no_database(cohort_dir: Path, tmp_path: Path) -> N
     with pytest.raises(NationalIdError):
         _run(cohort_dir, tmp_path / "out")
     assert not (tmp_path / "out" / "c.duckdb").exists()
+
+
+def test_a_cohort_with_no_usable_participant_is_refused(cohort_dir: Path, tmp_path: Path) -> None:
+    write_cohort(
+        cohort_dir,
+        participants=PARTICIPANTS_HEADER + "\nP1;A;IPS;bad\nP2;A;IPS;bad\nP3;;IPS;01.01.2021\n",
+    )
+    with pytest.raises(InputError) as refused:
+        _run(cohort_dir, tmp_path / "out")
+    assert str(refused.value).splitlines()[:3] == [
+        "participants.csv: none of the 3 participant rows could be accepted:",
+        "  2 row(s): enrolment_date failed invalid_date",
+        "  1 row(s): site failed missing_value",
+    ]
+    assert not (tmp_path / "out" / "c.duckdb").exists()
+
+
+def test_a_participants_file_with_only_a_header_is_refused(
+    cohort_dir: Path, tmp_path: Path
+) -> None:
+    write_cohort(cohort_dir, participants=PARTICIPANTS_HEADER + "\n")
+    with pytest.raises(InputError, match="participants.csv: the file has no participant rows"):
+        _run(cohort_dir, tmp_path / "out")

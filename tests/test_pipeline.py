@@ -168,6 +168,20 @@ def test_missing_folder_and_bad_config_fail_early(project: Path) -> None:
     bad = _run(project, "run", "cohorts/demo", "--config", "language=de")
     assert bad.returncode == 2
     assert "language: 'de' is not one of" in bad.stderr
+    bad_date = _run(project, "run", "cohorts/demo", "--config", "data_cutoff=2025-13-01")
+    assert bad_date.returncode == 2
+    assert "data_cutoff: '2025-13-01' is not a 'date'" in bad_date.stderr
+    assert "Traceback" not in bad.stderr + bad_date.stderr
+
+
+def test_results_are_byte_identical_when_recomputed(project: Path, first_run) -> None:
+    out = project / "reports" / "demo"
+    before = {name: (out / name).read_bytes() for name in ("results.csv", "results.parquet")}
+    for name in before:
+        (out / name).unlink()
+    again = _run(project, "run", "cohorts/demo")
+    assert again.returncode == 0, again.stderr
+    assert {name: (out / name).read_bytes() for name in before} == before
 
 
 def test_validate_command_lists_problems(project: Path) -> None:

@@ -90,7 +90,10 @@ def _overrides(pairs: Sequence[str]) -> dict[str, Any]:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise InputError(f"--config takes KEY=VALUE pairs, got {pair!r}")
-        values[key] = yaml.safe_load(value)
+        try:
+            values[key] = yaml.safe_load(value)
+        except (yaml.YAMLError, ValueError):  # e.g. 2025-13-01 fails YAML's date parser
+            values[key] = value  # the schema check then names the bad value
     return values
 
 

@@ -18,6 +18,7 @@ import duckdb
 import polars as pl
 
 from ips_outcomes.contract import CONTRACT_VERSION, TABLES
+from ips_outcomes.errors import InputError
 from ips_outcomes.readers import ROW
 from ips_outcomes.validate import CohortCheck, validate_cohort
 
@@ -50,6 +51,7 @@ def ingest(
         The validation outcome that was written.
     """
     check = validate_cohort(folder, data_cutoff)
+    refuse_empty_cohort(check, folder)
     write_database(check, database)
     quarantine_csv.parent.mkdir(parents=True, exist_ok=True)
     check.quarantine.write_csv(quarantine_csv)
@@ -57,6 +59,34 @@ def ingest(
     summary = ingest_summary(check, folder, data_cutoff)
     summary_json.write_text(json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=True))
     return check
+
+
+def refuse_empty_cohort(check: CohortCheck, folder: Path) -> None:
+    """Stop when no participant was accepted: there would be nothing to analyse.
+
+    Raises
+    ------
+    InputError
+        Naming the rules the participant rows failed, most frequent first.
+    """
+    people = check.tables["participants"]
+    if people.rows_accepted > 0:
+        return
+    if people.rows_read == 0:
+        raise InputError(f"{people.file}: the file has no participant rows")
+    reasons = (
+        check.quarantine.filter(pl.col("table") == "participants")
+        .group_by("column", "rule")
+        .agg(pl.col("row").n_unique().alias("rows"))
+        .sort("rows", "column", "rule", descending=[True, False, False])
+    )
+    listed = "\n  ".join(
+        f"{rows} row(s): {column} failed {rule}" for column, rule, rows in reasons.rows()
+    )
+    raise InputError(
+        f"{people.file}: none of the {people.rows_read} participant rows could be accepted:"
+        f"\n  {listed}\nRun `ips-outcomes validate {folder}` for the row-by-row list."
+    )
 
 
 def write_database(check: CohortCheck, database: Path) -> None:
