@@ -110,5 +110,5 @@ def test_a_participants_file_with_only_a_header_is_refused(
     cohort_dir: Path, tmp_path: Path
 ) -> None:
     write_cohort(cohort_dir, participants=PARTICIPANTS_HEADER + "\n")
-    with pytest.raises(InputError, match="participants.csv: the file has no participant rows"):
+    with pytest.raises(InputError, match=r"participants\.csv: the file has no participant rows"):
         _run(cohort_dir, tmp_path / "out")

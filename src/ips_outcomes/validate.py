@@ -226,15 +226,14 @@ def _check_table(
     checks = list(_cell_rules(table, cutoff)) + list(_row_rules(table))
     issues = [
         both.filter(bad).select(
-            pl.lit(table.name).alias("table"),
-            pl.lit(raw.file_name).alias("file"),
-            pl.col(ROW).alias("row"),
-            pl.lit(column).alias("column"),
-            pl.lit(rule).alias("rule"),
-            pl.lit(message).alias("message"),
-            (pl.lit(None) if table.column(column).kind == "id" else pl.col(column))
-            .cast(pl.String)
-            .alias("value"),
+            *_issue_columns(
+                table.name,
+                raw.file_name,
+                column,
+                rule,
+                message,
+                None if table.column(column).kind == "id" else pl.col(column),
+            )
         )
         for column, rule, bad, message in checks
     ]
@@ -331,16 +330,27 @@ def _check_links(
         ):
             frames.append(
                 frame.filter(pid.is_not_null() & bad).select(
-                    pl.lit(name).alias("table"),
-                    pl.lit(raws[name].file_name).alias("file"),
-                    pl.col(ROW).alias("row"),
-                    pl.lit("participant_id").alias("column"),
-                    pl.lit(rule).alias("rule"),
-                    pl.lit(message).alias("message"),
-                    pl.lit(None, dtype=pl.String).alias("value"),
+                    *_issue_columns(
+                        name, raws[name].file_name, "participant_id", rule, message, None
+                    )
                 )
             )
     return pl.concat(frames, how="vertical") if frames else _empty_quarantine()
+
+
+def _issue_columns(
+    table: str, file: str, column: str, rule: str, message: str, value: pl.Expr | None
+) -> list[pl.Expr]:
+    """Quarantine columns for rows failing one rule; `value` None never copies the cell."""
+    return [
+        pl.lit(table).alias("table"),
+        pl.lit(file).alias("file"),
+        pl.col(ROW).alias("row"),
+        pl.lit(column).alias("column"),
+        pl.lit(rule).alias("rule"),
+        pl.lit(message).alias("message"),
+        (pl.lit(None, dtype=pl.String) if value is None else value.cast(pl.String)).alias("value"),
+    ]
 
 
 def _dtype(col: Column) -> type[pl.DataType]:
