@@ -46,7 +46,7 @@ def first_run(project: Path) -> subprocess.CompletedProcess[str]:
     return _run(project, "run", "cohorts/demo")
 
 
-def _expected_ever_employed(cohort: Path, cutoff: dt.date) -> pl.DataFrame:
+def _expected_employed_18m(cohort: Path, cutoff: dt.date) -> pl.DataFrame:
     """Independent recomputation from the raw CSV files (no package code)."""
     opts = {"separator": ";", "decimal_comma": True, "infer_schema": False}
     people = pl.read_csv(cohort / "participants.csv", **opts).with_columns(
@@ -58,11 +58,12 @@ def _expected_ever_employed(cohort: Path, cutoff: dt.date) -> pl.DataFrame:
     people = people.with_columns(
         pl.min_horizontal(pl.col("followup_end_date").fill_null(cutoff), pl.lit(cutoff)).alias(
             "obs_end"
-        )
-    )
+        ),
+        (pl.col("enrolment_date").dt.offset_by("18mo") - pl.duration(days=1)).alias("last_day"),
+    ).filter(pl.col("obs_end") >= pl.col("last_day"))
     spells = jobs.filter(pl.col("competitive") == "kyllä").join(people, on="participant_id")
     workers = spells.filter(
-        (pl.col("start_date") <= pl.col("obs_end"))
+        (pl.col("start_date") <= pl.col("last_day"))
         & (pl.col("end_date").fill_null(pl.col("obs_end")) >= pl.col("enrolment_date"))
     )["participant_id"].unique()
     return (
@@ -86,10 +87,14 @@ def test_run_writes_report_and_results(project: Path, first_run) -> None:
 
 def test_results_match_an_independent_computation(project: Path, first_run) -> None:
     results = pl.read_parquet(project / "reports" / "demo" / "results.parquet")
-    expected = _expected_ever_employed(project / "cohorts" / "demo", dt.date(2025, 12, 31))
+    expected = _expected_employed_18m(project / "cohorts" / "demo", dt.date(2025, 12, 31))
     by_service = results.filter(
-        (pl.col("analysis") == "employment") & (pl.col("grouping") == "service")
+        (pl.col("analysis") == "employment")
+        & (pl.col("outcome") == "employed")
+        & (pl.col("window") == "18m")
+        & (pl.col("grouping") == "service")
     )
+    assert set(by_service["population"]) == {"complete_followup"}
     counts = by_service.filter(pl.col("statistic") == "count").sort("group")
     assert counts["group"].to_list() == expected["service"].to_list()
     assert counts["n"].to_list() == expected["n"].to_list()
@@ -105,16 +110,30 @@ def test_results_match_an_independent_computation(project: Path, first_run) -> N
 
 def test_published_counts_respect_the_small_cell_threshold(project: Path, first_run) -> None:
     results = pl.read_csv(project / "reports" / "demo" / "results.csv")
-    counts = results.filter(pl.col("statistic").is_in(["n", "count"]))["estimate"].drop_nulls()
+    people_counts = results.filter(pl.col("statistic").is_in(["n", "count", "excluded"]))
+    counts = people_counts["estimate"].drop_nulls()
     assert ((counts == 0) | (counts >= 5)).all()
-    assert results["n"].drop_nulls().min() >= 5
+    denominators = results["n"].drop_nulls()
+    assert ((denominators == 0) | (denominators >= 5)).all()
+    assert results.filter(pl.col("suppressed")).height > 0  # the small demo cohort has some
+    assert not set(results["statistic"]) & {"min", "max"}
 
 
 def test_report_escapes_text_from_the_data(project: Path, first_run) -> None:
     html = (project / "reports" / "demo" / "report.html").read_text(encoding="utf-8")
     assert "&lt;b&gt;Bergen&lt;/b&gt;" in html
     assert "<b>Bergen" not in html
-    for section in ('id="summary"', 'id="sites"', 'id="data-quality"', 'id="provenance"'):
+    for section in (
+        'id="summary"',
+        'id="employment"',
+        'id="thl"',
+        'id="continuous"',
+        'id="quarterly"',
+        'id="sites"',
+        'id="data-quality"',
+        'id="methods"',
+        'id="provenance"',
+    ):
         assert section in html
 
 

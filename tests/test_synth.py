@@ -322,7 +322,8 @@ def test_first_employer_contact(big: SyntheticCohort) -> None:
 
 
 def test_wellbeing_improves_more_with_ips(big: SyntheticCohort) -> None:
-    wide = big.assessments.pivot("timepoint", index="participant_id", values="score").join(
+    who5 = big.assessments.filter(pl.col("instrument") == "WHO-5")
+    wide = who5.pivot("timepoint", index="participant_id", values="score").join(
         big.participants.select("participant_id", "service"), on="participant_id"
     )
     gain = dict(

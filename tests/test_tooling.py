@@ -49,3 +49,13 @@ def test_data_contract_doc_names_every_column_and_rule() -> None:
     assert len(rules) == 15  # the rule table in validate's docstring, plus the four invalid_*
     for rule in sorted(rules):
         assert f"`{rule}`" in doc, rule
+
+
+def test_outcomes_doc_defines_every_outcome() -> None:
+    from ips_outcomes.definitions import OUTCOMES
+
+    doc = (ROOT / "docs" / "outcomes.md").read_text(encoding="utf-8")
+    for name in OUTCOMES:
+        assert f"`{name}`" in doc, name
+    for population in ("complete_followup", "complete_case", "all_enrolled", "workers_only"):
+        assert f"`{population}`" in doc, population

@@ -16,6 +16,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from ips_outcomes.definitions import SERVICE_WINDOW
 from ips_outcomes.errors import InputError
 
 COHORT_FILE = "cohort.yaml"
@@ -31,6 +32,8 @@ class AnalysisConfig:
     intervention: str
     controls: tuple[str, ...]
     followup_months: tuple[int, ...]
+    dropout_reasons: tuple[str, ...]
+    status_instrument: str
     design: str
     language: str
     small_cell_threshold: int
@@ -46,10 +49,17 @@ class AnalysisConfig:
             intervention=values["intervention"],
             controls=tuple(values["controls"]),
             followup_months=tuple(sorted(values["followup_months"])),
+            dropout_reasons=tuple(values["dropout_reasons"]),
+            status_instrument=values["status_instrument"],
             design=values["design"],
             language=values["language"],
             small_cell_threshold=int(values["small_cell_threshold"]),
         )
+
+    @property
+    def windows(self) -> tuple[str, ...]:
+        """Window names in report order: the follow-up months, then `service`."""
+        return (*(f"{m}m" for m in self.followup_months), SERVICE_WINDOW)
 
 
 def cohort_name_for(input_dir: Path) -> str:

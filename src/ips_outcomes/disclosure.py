@@ -41,10 +41,12 @@ def suppress_proportions(frame: pl.DataFrame, threshold: int) -> pl.DataFrame:
     )
 
 
-def suppress_counts(frame: pl.DataFrame, column: str, threshold: int) -> pl.DataFrame:
-    """Withhold counts of people below `threshold` in `column`; flag them in `suppressed`."""
+def suppress_counts(
+    frame: pl.DataFrame, column: str, threshold: int, flag: str = "suppressed"
+) -> pl.DataFrame:
+    """Withhold counts of people below `threshold` in `column`; mark them in `flag`."""
     small = is_small(pl.col(column), threshold)
     return frame.with_columns(
         pl.when(small).then(None).otherwise(pl.col(column)).alias(column),
-        small.alias("suppressed"),
+        small.alias(flag),
     )

@@ -1,11 +1,13 @@
 """One function per pipeline stage: what each Snakemake script calls, and nothing more.
 
-Every stage reads files and writes files; the database is written by `ingest_stage` alone.
+Every stage reads files and writes files; the database is written by `ingest_stage` alone, and
+row-level frames go to `data/processed/`, never to `reports/`.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -13,13 +15,24 @@ import polars as pl
 
 from ips_outcomes import disclosure, results
 from ips_outcomes.config import AnalysisConfig
+from ips_outcomes.dataset import build_dataset, to_wide
+from ips_outcomes.employment import employment_results
 from ips_outcomes.ingest import ingest
-from ips_outcomes.outcomes import ever_employed
 from ips_outcomes.provenance import collect_provenance
-from ips_outcomes.rates import proportions
+from ips_outcomes.quarterly import quarterly_results, served_quarters
 from ips_outcomes.report import render_report
+from ips_outcomes.results import Stat
 
-COHORT_GROUPINGS: tuple[list[str], ...] = ([], ["service"], ["site", "service"])
+COHORT_GROUPINGS: tuple[tuple[str, ...], ...] = ((), ("service",), ("site", "service"))
+
+
+@dataclass(frozen=True)
+class DatasetFiles:
+    """The row-level analysis files of a cohort (under `data/processed/<cohort>/`)."""
+
+    participants: Path
+    windows: Path
+    quarters: Path
 
 
 def ingest_stage(
@@ -29,24 +42,30 @@ def ingest_stage(
     ingest(config.input_dir, config.data_cutoff, database, quarantine_csv, summary_json)
 
 
-def cohort_results(database: Path, config: AnalysisConfig) -> pl.DataFrame:
-    """Participants and share ever in competitive work, per service and site, suppressed.
+def dataset_stage(database: Path, config: AnalysisConfig, files: DatasetFiles) -> None:
+    """Build the analysis dataset from the database and write it as Parquet.
 
-    Parameters
-    ----------
-    database
-        Ingested cohort database (opened read-only).
-    config
-        Analysis configuration (cut-off and small-cell threshold).
-
-    Returns
-    -------
-    pl.DataFrame
-        Long-format results (see :mod:`ips_outcomes.results`).
+    `participants` is one row per person (person measures, then `<measure>_<window>`);
+    `windows` is the same per-window measures in long form; `quarters` lists the quarters
+    each intervention participant was served.
     """
     with duckdb.connect(str(database), read_only=True) as con:
-        people = ever_employed(con, config.data_cutoff)
-    threshold = config.small_cell_threshold
+        people, per_window = build_dataset(
+            con,
+            config.data_cutoff,
+            config.followup_months,
+            config.dropout_reasons,
+            config.status_instrument,
+        )
+        served = served_quarters(con, config.intervention, config.data_cutoff)
+    files.participants.parent.mkdir(parents=True, exist_ok=True)
+    to_wide(people, per_window).write_parquet(files.participants, statistics=False)
+    per_window.write_parquet(files.windows, statistics=False)
+    served.write_parquet(files.quarters, statistics=False)
+
+
+def cohort_counts(people: pl.DataFrame, threshold: int) -> list[pl.DataFrame]:
+    """Numbers of participants overall, per service and per site and service."""
     parts = []
     for by in COHORT_GROUPINGS:
         counts = (
@@ -54,20 +73,35 @@ def cohort_results(database: Path, config: AnalysisConfig) -> pl.DataFrame:
             if by
             else people.select(pl.len().cast(pl.Int64).alias("participants"))
         )
-        suppressed = disclosure.suppress_counts(counts, "participants", threshold)
-        parts.append(results.from_counts(suppressed, "cohort", by, "participants"))
-        rates = disclosure.suppress_proportions(
-            proportions(people, "ever_competitive", by), threshold
+        parts.append(
+            results.long_rows(
+                disclosure.suppress_counts(counts, "participants", threshold),
+                analysis="cohort",
+                outcome="participants",
+                by=by,
+                stats={"n": Stat("participants")},
+                n="participants",
+            )
         )
-        parts.append(results.from_proportions(rates, "employment", "ever_competitive_job", by))
-    return results.combine(parts)
+    return parts
 
 
 def results_stage(
-    database: Path, config: AnalysisConfig, results_csv: Path, results_parquet: Path
+    files: DatasetFiles, config: AnalysisConfig, results_csv: Path, results_parquet: Path
 ) -> None:
-    """Compute the published results and write them in long format."""
-    results.write_results(cohort_results(database, config), results_csv, results_parquet)
+    """Compute every published (suppressed) result and write them in long format."""
+    people = pl.read_parquet(files.participants)
+    per_window = pl.read_parquet(files.windows)
+    served = pl.read_parquet(files.quarters)
+    threshold = config.small_cell_threshold
+    table = results.combine(
+        [
+            *cohort_counts(people, threshold),
+            employment_results(people, per_window, config.windows, threshold),
+            quarterly_results(served, people, threshold),
+        ]
+    )
+    results.write_results(table, results_csv, results_parquet)
 
 
 def report_stage(

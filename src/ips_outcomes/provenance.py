@@ -68,6 +68,7 @@ def collect_provenance(
     settings["data_cutoff"] = config.data_cutoff.isoformat()
     settings["controls"] = list(config.controls)
     settings["followup_months"] = list(config.followup_months)
+    settings["dropout_reasons"] = list(config.dropout_reasons)
     return {
         "inputs": [
             {"table": t["table"], "file": t["file"], "sha256": t["sha256"]}

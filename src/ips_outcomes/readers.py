@@ -110,7 +110,7 @@ def read_raw(name: str, path: Path) -> RawTable:
     --------
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "jobs.csv"
-    >>> _ = p.write_bytes("Participant_ID;Start_Date\\nP1;01.02.2021\\n".encode("cp1252"))
+    >>> _ = p.write_bytes("Participant_ID;Start_Date\nP1;01.02.2021\n".encode("cp1252"))
     >>> raw = read_raw("jobs", p)
     >>> raw.frame.columns, raw.delimiter
     (['__row', 'participant_id', 'start_date'], ';')

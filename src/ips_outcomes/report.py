@@ -13,6 +13,13 @@ import jinja2
 import polars as pl
 
 from ips_outcomes.config import AnalysisConfig
+from ips_outcomes.definitions import (
+    IPS_GROW_TARGET,
+    OUTCOMES,
+    QUARTERLY_BENCHMARKS,
+    SERVICE_WINDOW,
+)
+from ips_outcomes.quarterly import benchmark_band
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("ips_outcomes", "templates"),
@@ -23,14 +30,16 @@ _ENV = jinja2.Environment(
     keep_trailing_newline=True,
 )
 
+Key = tuple[str, str, str | None, str | None, str, str, str]
+
 
 def format_count(value: float | None, threshold: int) -> str:
-    """Format a count of people, or `<threshold` where it was suppressed.
+    r"""Format a count of people, or `<threshold` where it was suppressed.
 
     Examples
     --------
-    >>> format_count(12.0, 5), format_count(None, 5)
-    ('12', '<5')
+    >>> format_count(1234.0, 5), format_count(None, 5)
+    ('1\xa0234', '<5')
     """
     return f"<{threshold}" if value is None else f"{value:,.0f}".replace(",", "\u00a0")
 
@@ -51,27 +60,81 @@ def format_share(value: float | None, low: float | None = None, high: float | No
     return text
 
 
-def _rows(results: pl.DataFrame, analysis: str, grouping: str) -> list[dict[str, Any]]:
-    return results.filter(
-        (pl.col("analysis") == analysis) & (pl.col("grouping") == grouping)
-    ).to_dicts()
+def format_number(value: float | None, digits: int = 1) -> str:
+    """Format a summary statistic; `–` where suppressed or undefined."""
+    return "–" if value is None else f"{value:,.{digits}f}".replace(",", "\u00a0")
 
 
-def _employment_table(results: pl.DataFrame, grouping: str, threshold: int) -> list[list[str]]:
-    rows = _rows(results, "employment", grouping)
-    counts = {r["group"]: r for r in rows if r["statistic"] == "count"}
-    table = []
-    for row in (r for r in rows if r["statistic"] == "proportion"):
-        count = counts[row["group"]]
-        table.append(
-            [
-                *row["group"].split("|"),
-                format_count(row["n"], threshold),
-                format_count(count["estimate"], threshold),
-                format_share(row["estimate"], row["ci_lower"], row["ci_upper"]),
-            ]
+class Results:
+    """Look-up of result rows by their identifying columns."""
+
+    def __init__(self, table: pl.DataFrame, threshold: int) -> None:
+        self.threshold = threshold
+        self.rows: dict[Key, dict[str, Any]] = {
+            (
+                r["analysis"],
+                r["outcome"],
+                r["window"],
+                r["population"],
+                r["grouping"],
+                r["group"],
+                r["statistic"],
+            ): r
+            for r in table.iter_rows(named=True)
+        }
+        self.services = sorted({k[5] for k in self.rows if k[0] == "cohort" and k[4] == "service"})
+        self.sites = sorted(
+            {k[5].split("|")[0] for k in self.rows if k[0] == "cohort" and k[4] == "site|service"}
         )
-    return table
+
+    def rate(
+        self,
+        analysis: str,
+        outcome: str,
+        window: str | None,
+        population: str,
+        grouping: str,
+        group: str,
+    ) -> str:
+        """Format a rate cell: `share (CI) · count/n`."""
+        share = self.value(analysis, outcome, window, population, grouping, group, "proportion")
+        count = self.value(analysis, outcome, window, population, grouping, group, "count")
+        if share is None or count is None:
+            return ""
+        n = format_count(share["n"], self.threshold) if share["n"] is not None else "–"
+        k = format_count(count["estimate"], self.threshold)
+        return f"{format_share(share['estimate'], share['ci_lower'], share['ci_upper'])} · {k}/{n}"
+
+    def value(
+        self,
+        analysis: str,
+        outcome: str,
+        window: str | None,
+        population: str | None,
+        grouping: str,
+        group: str,
+        statistic: str,
+    ) -> dict[str, Any] | None:
+        """Return the row with this key, or None."""
+        return self.rows.get((analysis, outcome, window, population, grouping, group, statistic))
+
+
+def _summary_cell(res: Results, outcome: str, window: str, service: str) -> str:
+    population = OUTCOMES[outcome].population
+    stats = {
+        s: res.value("employment_summary", outcome, window, population, "service", service, s)
+        for s in ("n", "mean", "sd", "median", "q1", "q3")
+    }
+    if any(v is None for v in stats.values()):
+        return ""
+    if stats["n"]["suppressed"]:  # type: ignore[index]
+        return f"n <{res.threshold}"
+    get = {s: v["estimate"] for s, v in stats.items() if v is not None}
+    return (
+        f"{format_number(get['mean'])} ({format_number(get['sd'])}); "
+        f"{format_number(get['median'])} [{format_number(get['q1'])}–{format_number(get['q3'])}]"
+        f"; n={format_count(get['n'], res.threshold)}"
+    )
 
 
 def render_report(
@@ -98,17 +161,23 @@ def render_report(
     str
         HTML text.
     """
-    threshold = config.small_cell_threshold
-    overall = _rows(results, "cohort", "all")
-    sites = _rows(results, "cohort", "site|service")
+    res = Results(results, config.small_cell_threshold)
+    main_window = f"{max(config.followup_months)}m"
     return _ENV.get_template("report.html.j2").render(
         config=config,
         cohort=config.cohort_name,
-        total=format_count(overall[0]["estimate"] if overall else None, threshold),
-        sites=[[*r["group"].split("|"), format_count(r["estimate"], threshold)] for r in sites],
-        by_service=_employment_table(results, "service", threshold),
-        by_site=_employment_table(results, "site|service", threshold),
+        res=res,
+        outcomes=OUTCOMES,
+        windows=config.windows,
+        main_window=main_window,
+        service_window=SERVICE_WINDOW,
+        summary_cell=lambda outcome, window, service: _summary_cell(res, outcome, window, service),
+        fmt_count=lambda v: format_count(v, config.small_cell_threshold),
+        fmt_share=format_share,
+        benchmarks=QUARTERLY_BENCHMARKS,
+        grow_target=IPS_GROW_TARGET,
+        band=benchmark_band,
         ingest=ingest_summary,
         provenance=provenance,
-        threshold=threshold,
+        threshold=config.small_cell_threshold,
     )

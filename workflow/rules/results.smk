@@ -1,15 +1,16 @@
 rule results:
     """Compute the published aggregate results (after small-cell suppression)."""
     input:
-        database="data/interim/{cohort}/cohort.duckdb",
+        participants="data/processed/{cohort}/participants.parquet",
+        windows="data/processed/{cohort}/windows.parquet",
+        quarters="data/processed/{cohort}/quarters.parquet",
     output:
         csv="reports/{cohort}/results.csv",
         parquet="reports/{cohort}/results.parquet",
     params:
-        data_cutoff=config["data_cutoff"],
+        followup_months=config["followup_months"],
         intervention=config["intervention"],
         controls=config["controls"],
-        followup_months=config["followup_months"],
         design=config["design"],
         small_cell_threshold=config["small_cell_threshold"],
         code=PACKAGE_DIGEST,

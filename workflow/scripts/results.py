@@ -3,11 +3,15 @@
 from pathlib import Path
 
 from ips_outcomes.adapter import stage
-from ips_outcomes.pipeline import results_stage
+from ips_outcomes.pipeline import DatasetFiles, results_stage
 
 with stage(snakemake) as config:
     results_stage(
-        Path(snakemake.input.database),
+        DatasetFiles(
+            participants=Path(snakemake.input.participants),
+            windows=Path(snakemake.input.windows),
+            quarters=Path(snakemake.input.quarters),
+        ),
         config,
         results_csv=Path(snakemake.output.csv),
         results_parquet=Path(snakemake.output.parquet),

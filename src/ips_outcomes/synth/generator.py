@@ -12,6 +12,7 @@ from ips_outcomes.synth.model import (
     EDUCATION_LEVELS,
     GENDERS,
     SERVICES,
+    TIMEPOINTS,
     SynthConfig,
     SyntheticCohort,
 )
@@ -77,12 +78,59 @@ def generate(config: SynthConfig) -> SyntheticCohort:
             "cohort": pl.Series(years).cast(pl.String),
         },
     )
+    jobs = _jobs(rng, p, config)
+    education = _education(rng, p, config)
+    who5 = _assessments(rng, p, config)
     return SyntheticCohort(
         participants=participants,
-        jobs=_jobs(rng, p, config),
-        education=_education(rng, p, config),
-        assessments=_assessments(rng, p, config),
+        jobs=jobs,
+        education=education,
+        assessments=_with_status(who5, participants, jobs, education),
         fidelity=_fidelity(rng, config),
         truth=_truth(config, p),
         data_cutoff=config.data_cutoff,
     )
+
+
+def _with_status(
+    assessments: pl.DataFrame,
+    participants: pl.DataFrame,
+    jobs: pl.DataFrame,
+    education: pl.DataFrame,
+) -> pl.DataFrame:
+    """Add a `work_or_study` item (1 = yes) to every 12-month assessment.
+
+    The answer is the truth of the spells on enrolment + 12 calendar months, so a pipeline that
+    reads either source must agree with the other.
+    """
+    month12 = assessments.filter(pl.col("timepoint") == "12m").join(
+        participants.select(
+            "participant_id", pl.col("enrolment_date").dt.offset_by("12mo").alias("status_date")
+        ),
+        on="participant_id",
+    )
+    spells = pl.concat(
+        [
+            jobs.filter(pl.col("competitive")).select("participant_id", "start_date", "end_date"),
+            education.select("participant_id", "start_date", "end_date"),
+        ]
+    )
+    busy = (
+        month12.select("participant_id", "status_date")
+        .join(spells, on="participant_id")
+        .filter(
+            (pl.col("start_date") <= pl.col("status_date"))
+            & (pl.col("end_date").is_null() | (pl.col("end_date") >= pl.col("status_date")))
+        )
+        .get_column("participant_id")
+        .unique()
+    )
+    status = month12.select(
+        "participant_id",
+        "timepoint",
+        "assessment_date",
+        pl.lit("work_or_study").alias("instrument"),
+        pl.col("participant_id").is_in(busy.implode()).cast(pl.Float64).alias("score"),
+    )
+    order = pl.col("timepoint").replace_strict({t: i for i, t in enumerate(TIMEPOINTS)})
+    return pl.concat([assessments, status]).sort("participant_id", order, "instrument")
