@@ -288,3 +288,38 @@ def test_window_is_complete_only_when_observation_reaches_its_last_day() -> None
     assert _window(w, "ON", "6m")["window_complete"] is True
     assert _window(w, "SHORT", "6m")["window_complete"] is False
     assert _window(w, "SHORT", "6m")["window_end"] == d("2021-07-13")
+
+
+def test_cohort_with_only_required_columns_flows_through_ingest(tmp_path) -> None:
+    import duckdb
+
+    from ips_outcomes.ingest import ingest
+
+    from .conftest import JOBS_HEADER, PARTICIPANTS_HEADER, write_cohort
+
+    folder = write_cohort(
+        tmp_path / "minimal",
+        participants=PARTICIPANTS_HEADER + "\nP1;A;IPS;15.01.2021\nP2;A;TAU;15.01.2021\n",
+        jobs=JOBS_HEADER + "\nP1;01.02.2021;;ja\n",
+    )
+    db = tmp_path / "c.duckdb"
+    ingest(folder, CUTOFF, db, tmp_path / "q.csv", tmp_path / "s.json")
+    with duckdb.connect(str(db), read_only=True) as con:
+        people, w = build_dataset(con, CUTOFF, [6, 12, 18])
+    worker = _window(w, "P1", "18m")
+    assert (worker["employed"], worker["window_complete"]) == (True, True)
+    assert worker["weeks_worked"] == pytest.approx(
+        (d("2022-07-14") - d("2021-02-01")).days / 7 + 1 / 7
+    )
+    assert (worker["total_hours"], worker["total_earnings"], worker["in_education"]) == (
+        None,
+        None,
+        False,
+    )
+    row = people.filter(pl.col("participant_id") == "P2").row(0, named=True)
+    assert (row["employer_contact_within_30d"], row["dropped_out"], row["age_band"]) == (
+        False,
+        False,
+        None,
+    )
+    assert row["working_or_studying_12m"] is False  # observed at 12 months, no job, no studies
