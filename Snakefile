@@ -9,6 +9,7 @@ min_version("9.0")
 include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/dataset.smk"
+include: "workflow/rules/survival.smk"
 include: "workflow/rules/results.smk"
 include: "workflow/rules/report.smk"
 

@@ -77,8 +77,21 @@ def _expected_employed_18m(cohort: Path, cutoff: dt.date) -> pl.DataFrame:
 def test_run_writes_report_and_results(project: Path, first_run) -> None:
     assert first_run.returncode == 0, first_run.stderr
     out = project / "reports" / "demo"
-    for name in ("report.html", "results.csv", "results.parquet", "provenance.json"):
+    for name in (
+        "report.html",
+        "results.csv",
+        "results.parquet",
+        "provenance.json",
+        "figures/time_to_first_job.png",
+        "figures/time_to_first_job.svg",
+        "figures/cumulative_incidence.png",
+        "figures/cumulative_incidence.svg",
+    ):
         assert (out / name).is_file(), name
+    processed = project / "data" / "processed" / "demo"
+    for name in ("participants", "windows", "quarters", "survival"):
+        assert (processed / f"{name}.parquet").is_file(), name
+    assert sorted(p.name for p in out.rglob("*.parquet")) == ["results.parquet"]
     assert "report: reports/demo/report.html" in first_run.stdout
     assert (project / "data" / "interim" / "demo" / "cohort.duckdb").is_file()
     assert not list(out.glob("*.duckdb"))
@@ -129,6 +142,7 @@ def test_report_escapes_text_from_the_data(project: Path, first_run) -> None:
         'id="thl"',
         'id="continuous"',
         'id="quarterly"',
+        'id="survival"',
         'id="sites"',
         'id="data-quality"',
         'id="methods"',

@@ -34,6 +34,7 @@ class AnalysisConfig:
     followup_months: tuple[int, ...]
     dropout_reasons: tuple[str, ...]
     status_instrument: str
+    survival_horizon_months: int
     design: str
     language: str
     small_cell_threshold: int
@@ -51,6 +52,7 @@ class AnalysisConfig:
             followup_months=tuple(sorted(values["followup_months"])),
             dropout_reasons=tuple(values["dropout_reasons"]),
             status_instrument=values["status_instrument"],
+            survival_horizon_months=int(values["survival_horizon_months"]),
             design=values["design"],
             language=values["language"],
             small_cell_threshold=int(values["small_cell_threshold"]),

@@ -185,7 +185,9 @@ SELECT b.participant_id, b.site, b.service, b.cohort, b.enrolment_date, b.exit_d
                AND sp.s <= b.status_date AND sp.e >= b.status_date) AS working_12m,
        EXISTS (SELECT 1 FROM studies AS st WHERE st.participant_id = b.participant_id
                AND st.s <= b.status_date AND st.e >= b.status_date) AS studying_12m,
-       s.reported AS status_reported_12m
+       s.reported AS status_reported_12m,
+       (SELECT MIN(sp.s) FROM spells AS sp WHERE sp.participant_id = b.participant_id
+          AND sp.s >= b.enrolment_date) AS first_job_date
 FROM dated AS b LEFT JOIN status AS s USING (participant_id)
 ORDER BY b.participant_id
 """

@@ -22,6 +22,8 @@ from ips_outcomes.provenance import collect_provenance
 from ips_outcomes.quarterly import quarterly_results, served_quarters
 from ips_outcomes.report import render_report
 from ips_outcomes.results import Stat
+from ips_outcomes.survival_data import first_job_times
+from ips_outcomes.survival_results import survival_analysis
 
 COHORT_GROUPINGS: tuple[tuple[str, ...], ...] = ((), ("service",), ("site", "service"))
 
@@ -64,6 +66,51 @@ def dataset_stage(database: Path, config: AnalysisConfig, files: DatasetFiles) -
     served.write_parquet(files.quarters, statistics=False)
 
 
+@dataclass(frozen=True)
+class SurvivalFiles:
+    """What the survival stage writes: row-level data, aggregate results and figures."""
+
+    data: Path
+    results: Path
+    km_png: Path
+    km_svg: Path
+    cif_png: Path
+    cif_svg: Path
+
+
+def survival_stage(participants: Path, config: AnalysisConfig, files: SurvivalFiles) -> None:
+    """Time to first job: estimates (suppressed) and the two figures."""
+    from ips_outcomes.survival_plots import cif_figure, km_figure, save_figure
+
+    data = first_job_times(pl.read_parquet(participants), config.survival_horizon_months)
+    files.data.parent.mkdir(parents=True, exist_ok=True)
+    data.write_parquet(files.data, statistics=False)
+    output = survival_analysis(
+        data,
+        config.intervention,
+        config.controls,
+        config.survival_horizon_months,
+        config.small_cell_threshold,
+    )
+    output.results.write_parquet(files.results, statistics=False)
+    horizon = config.survival_horizon_months
+    figure = km_figure(
+        output.curves,
+        output.censored,
+        output.risk_table,
+        output.medians,
+        title=f"Time to first competitive job, {horizon} months after enrolment",
+        caption=output.caption,
+    )
+    save_figure(figure, files.km_png, files.km_svg)
+    figure = cif_figure(
+        output.incidence.rename({"cif": "estimate"}),
+        title="First job, with drop-out from the service as a competing event",
+        caption="Aalen-Johansen cumulative incidence; 95 % pointwise CI.",
+    )
+    save_figure(figure, files.cif_png, files.cif_svg)
+
+
 def cohort_counts(people: pl.DataFrame, threshold: int) -> list[pl.DataFrame]:
     """Numbers of participants overall, per service and per site and service."""
     parts = []
@@ -87,7 +134,11 @@ def cohort_counts(people: pl.DataFrame, threshold: int) -> list[pl.DataFrame]:
 
 
 def results_stage(
-    files: DatasetFiles, config: AnalysisConfig, results_csv: Path, results_parquet: Path
+    files: DatasetFiles,
+    config: AnalysisConfig,
+    survival_results: Path,
+    results_csv: Path,
+    results_parquet: Path,
 ) -> None:
     """Compute every published (suppressed) result and write them in long format."""
     people = pl.read_parquet(files.participants)
@@ -99,6 +150,7 @@ def results_stage(
             *cohort_counts(people, threshold),
             employment_results(people, per_window, config.windows, threshold),
             quarterly_results(served, people, threshold),
+            pl.read_parquet(survival_results),
         ]
     )
     results.write_results(table, results_csv, results_parquet)
@@ -111,6 +163,7 @@ def report_stage(
     report_html: Path,
     provenance_json: Path,
     root: Path,
+    figures: dict[str, Path] | None = None,
 ) -> None:
     """Write the HTML report and its provenance record."""
     summary = json.loads(ingest_json.read_text(encoding="utf-8"))
@@ -120,5 +173,5 @@ def report_stage(
         json.dumps(provenance, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
         encoding="utf-8",
     )
-    html = render_report(pl.read_parquet(results_parquet), summary, provenance, config)
+    html = render_report(pl.read_parquet(results_parquet), summary, provenance, config, figures)
     report_html.write_text(html, encoding="utf-8")

@@ -7,6 +7,8 @@ is shown as text, never interpreted as HTML.
 
 from __future__ import annotations
 
+import base64
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -137,11 +139,23 @@ def _summary_cell(res: Results, outcome: str, window: str, service: str) -> str:
     )
 
 
+def figure_uri(path: Path) -> str:
+    """Encode a PNG as a `data:` URI, so the report stays one self-contained file."""
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def _p_value(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
 def render_report(
     results: pl.DataFrame,
     ingest_summary: dict[str, Any],
     provenance: dict[str, Any],
     config: AnalysisConfig,
+    figures: dict[str, Path] | None = None,
 ) -> str:
     """Return the report as one self-contained HTML document.
 
@@ -155,6 +169,8 @@ def render_report(
         Provenance record (see :func:`ips_outcomes.provenance.collect_provenance`).
     config
         The analysis configuration.
+    figures
+        PNG figures to embed, by name (`time_to_first_job`, `cumulative_incidence`).
 
     Returns
     -------
@@ -180,4 +196,9 @@ def render_report(
         ingest=ingest_summary,
         provenance=provenance,
         threshold=config.small_cell_threshold,
+        figures={name: figure_uri(path) for name, path in (figures or {}).items()},
+        horizon=config.survival_horizon_months,
+        fmt_p=_p_value,
+        fmt_number=format_number,
+        comparisons=sorted({k[5] for k in res.rows if k[0] == "survival" and k[4] == "comparison"}),
     )

@@ -3,6 +3,8 @@ rule report:
     input:
         results="reports/{cohort}/results.parquet",
         ingest="data/interim/{cohort}/ingest.json",
+        time_to_first_job="reports/{cohort}/figures/time_to_first_job.png",
+        cumulative_incidence="reports/{cohort}/figures/cumulative_incidence.png",
     output:
         html=report(
             "reports/{cohort}/report.html",

@@ -4,6 +4,7 @@ rule results:
         participants="data/processed/{cohort}/participants.parquet",
         windows="data/processed/{cohort}/windows.parquet",
         quarters="data/processed/{cohort}/quarters.parquet",
+        survival="data/processed/{cohort}/survival_results.parquet",
     output:
         csv="reports/{cohort}/results.csv",
         parquet="reports/{cohort}/results.parquet",

@@ -13,4 +13,8 @@ with stage(snakemake) as config:
         report_html=Path(snakemake.output.html),
         provenance_json=Path(snakemake.output.provenance),
         root=Path(snakemake.scriptdir).parents[1],
+        figures={
+            name: Path(snakemake.input[name])
+            for name in ("time_to_first_job", "cumulative_incidence")
+        },
     )

@@ -13,6 +13,7 @@ with stage(snakemake) as config:
             quarters=Path(snakemake.input.quarters),
         ),
         config,
+        survival_results=Path(snakemake.input.survival),
         results_csv=Path(snakemake.output.csv),
         results_parquet=Path(snakemake.output.parquet),
     )

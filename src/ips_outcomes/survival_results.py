@@ -1,0 +1,457 @@
+"""Time to first job: every survival estimate as long-format results, plus the figure inputs.
+
+Population: participants not in competitive work at entry (`out_of_work_at_entry`). For each
+service (and site x service): n, events, the probability of having started a job by 3, 6, 12
+and the horizon months (1 - Kaplan-Meier, log-log CI), the median with its CI (estimate empty
+and `median_reached` 0 when not reached), the restricted mean time to first job up to tau,
+and the risk table (at risk, cumulative events, cumulative censored) every 3 months. For the
+intervention against each control: log-rank (plain and stratified by site), the RMST
+difference, Cox hazard ratios (unadjusted; adjusted with site strata; adjusted with site-cluster
+robust SEs) and the proportional-hazards test; and Aalen-Johansen cumulative incidence of a
+first job with drop-out from the service as the competing event.
+
+Small-cell rules: counts below the threshold are withheld, and curve values are withheld once
+fewer than the threshold remain at risk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+from scipy import stats
+
+from ips_outcomes import disclosure
+from ips_outcomes.competing import cumulative_incidence
+from ips_outcomes.cox import CoxModel
+from ips_outcomes.results import combine
+from ips_outcomes.survival import KaplanMeier, log_rank
+from ips_outcomes.survival_data import COVARIATES
+
+DAYS_PER_MONTH = 365.25 / 12
+POPULATION = "out_of_work_at_entry"
+OUTCOME = "first_job"
+RISK_TABLE_STEP = 3
+
+
+@dataclass(frozen=True)
+class SurvivalOutput:
+    """Results rows and the (already privacy-cut) inputs of the two figures."""
+
+    results: pl.DataFrame
+    curves: pl.DataFrame
+    censored: pl.DataFrame
+    risk_table: pl.DataFrame
+    medians: pl.DataFrame
+    incidence: pl.DataFrame
+    caption: str
+
+
+def milestone_days(months: int) -> int:
+    """Day of a milestone: months x 30.4375 days, rounded down (18 months -> day 547)."""
+    return int(months * DAYS_PER_MONTH)
+
+
+def comparisons(services: Sequence[str], intervention: str, controls: Sequence[str]) -> list[str]:
+    """List the controls to compare the intervention with (all others when none are named)."""
+    chosen = controls or [s for s in services if s != intervention]
+    return [c for c in chosen if c in services and c != intervention]
+
+
+def survival_analysis(
+    data: pl.DataFrame,
+    intervention: str,
+    controls: Sequence[str],
+    horizon_months: int,
+    threshold: int,
+) -> SurvivalOutput:
+    """Run every survival analysis on the time-to-first-job dataset.
+
+    Parameters
+    ----------
+    data
+        Output of :func:`ips_outcomes.survival_data.first_job_times`.
+    intervention
+        The intervention service.
+    controls
+        Control services (empty: every other service).
+    horizon_months
+        Follow-up horizon; `tau` of the RMST is the shortest horizon any person had.
+    threshold
+        Small-cell threshold.
+
+    Returns
+    -------
+    SurvivalOutput
+        Long-format results and figure inputs.
+    """
+    tau = float(data.select(pl.col("horizon").min().cast(pl.Float64)).item() or 0.0)
+    marks = sorted({milestone_days(m) for m in (3, 6, 12, horizon_months)})
+    parts: list[pl.DataFrame] = []
+    curves, censored, risk_rows, medians = [], [], [], []
+    for by in (["service"], ["site", "service"]):
+        for key, rows in sorted(data.group_by(by), key=lambda item: tuple(map(str, item[0]))):
+            label = "|".join(str(k) for k in key)
+            km = KaplanMeier().fit(rows["time"], rows["event"])
+            parts.append(_group_rows(km, label, by, marks, horizon_months, tau, threshold))
+            parts.append(_monthly_rows(km, label, by, horizon_months, threshold))
+            if by == ["service"]:
+                curve, marks_frame = _curve(km, label, threshold, marks[-1])
+                curves.append(curve)
+                censored.append(marks_frame)
+                risk_rows.append(_risk_table(km, label, horizon_months, threshold))
+                medians.append({"group": label, "median_days": _finite(km.median_)})
+    services = sorted(data["service"].unique().to_list())
+    if len(services) > 1:
+        parts.append(_overall_log_rank(data))
+    captions = []
+    for control in comparisons(services, intervention, controls):
+        pair = data.filter(pl.col("service").is_in([intervention, control]))
+        rows, caption = _comparison_rows(pair, intervention, control, tau)
+        parts.append(rows)
+        captions.append(caption)
+    incidence = cumulative_incidence(data, "cr_time", "cr_event", "service", cause=1)
+    dropout = cumulative_incidence(data, "cr_time", "cr_event", "service", cause=2)
+    parts.append(_incidence_rows(incidence, dropout, marks, threshold))
+    plot_incidence = pl.concat(
+        [
+            _cut(incidence, threshold).with_columns(pl.lit("job").alias("cause")),
+            _cut(dropout, threshold).with_columns(pl.lit("drop-out").alias("cause")),
+        ],
+        how="diagonal_relaxed",
+    )
+    return SurvivalOutput(
+        results=combine(parts),
+        curves=pl.concat(curves) if curves else pl.DataFrame(),
+        censored=pl.concat(censored) if censored else pl.DataFrame(),
+        risk_table=pl.concat(risk_rows) if risk_rows else pl.DataFrame(),
+        medians=pl.DataFrame(medians, schema={"group": pl.String, "median_days": pl.Float64}),
+        incidence=plot_incidence,
+        caption="; ".join(captions),
+    )
+
+
+def _finite(value: float) -> float | None:
+    return None if value is None or not np.isfinite(value) else float(value)
+
+
+def _group_rows(
+    km: KaplanMeier,
+    label: str,
+    by: list[str],
+    marks: list[int],
+    horizon: int,
+    tau: float,
+    threshold: int,
+) -> pl.DataFrame:
+    hidden = 0 < km.n_ < threshold
+    at = km.at(marks)
+    rows = []
+    for mark, row in zip(marks, at.iter_rows(named=True), strict=True):
+        withheld = hidden or row["n_risk"] < threshold
+        rows.append(
+            _row(
+                f"{round(mark / DAYS_PER_MONTH)}m",
+                "probability",
+                1 - row["survival"],
+                1 - row["upper"],
+                1 - row["lower"],
+                km.n_,
+                withheld,
+            )
+        )
+    rmst, se = km.restricted_mean(tau)
+    z = float(stats.norm.ppf(0.975))
+    reached = np.isfinite(km.median_)
+    rows += [
+        _row(None, "n", km.n_, None, None, km.n_, hidden),
+        _row(None, "events", km.events_, None, None, km.n_, hidden or 0 < km.events_ < threshold),
+        _row(
+            f"{horizon}m",
+            "median_days",
+            _finite(km.median_),
+            _finite(km.median_lower_),
+            _finite(km.median_upper_),
+            km.n_,
+            hidden,
+        ),
+        _row(f"{horizon}m", "median_reached", float(reached), None, None, km.n_, hidden),
+        _row(f"{horizon}m", "rmst_days", rmst, rmst - z * se, rmst + z * se, km.n_, hidden),
+        _row(f"{horizon}m", "rmst_tau_days", tau, None, None, km.n_, False),
+    ]
+    table = pl.DataFrame(rows, schema=_ROW_SCHEMA, orient="row").with_columns(
+        pl.lit(label).alias("group"), pl.lit("|".join(by)).alias("grouping")
+    )
+    return _long(table)
+
+
+_ROW_SCHEMA = {
+    "window": pl.String,
+    "statistic": pl.String,
+    "estimate": pl.Float64,
+    "ci_lower": pl.Float64,
+    "ci_upper": pl.Float64,
+    "n": pl.Int64,
+    "suppressed": pl.Boolean,
+}
+
+
+def _row(
+    window: str | None,
+    statistic: str,
+    estimate: float | None,
+    low: float | None,
+    high: float | None,
+    n: int | None,
+    suppressed: bool,
+) -> tuple[object, ...]:
+    if suppressed:
+        estimate = low = high = None
+    return (
+        window,
+        statistic,
+        _clean(estimate),
+        _clean(low),
+        _clean(high),
+        None if suppressed and n is not None and n > 0 else n,
+        suppressed,
+    )
+
+
+def _clean(value: float | None) -> float | None:
+    return None if value is None or not np.isfinite(value) else float(value)
+
+
+def _long(table: pl.DataFrame, analysis: str = "survival", outcome: str = OUTCOME) -> pl.DataFrame:
+    return table.select(
+        pl.lit(analysis).alias("analysis"),
+        pl.lit(outcome).alias("outcome"),
+        "window",
+        pl.lit(POPULATION).alias("population"),
+        "grouping",
+        "group",
+        "statistic",
+        "estimate",
+        "ci_lower",
+        "ci_upper",
+        "n",
+        "suppressed",
+    )
+
+
+def _curve(
+    km: KaplanMeier, label: str, threshold: int, last_day: int
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Curve and censor marks to plot: up to the horizon, while enough people are at risk."""
+    table = km.table_.filter((pl.col("n_risk") >= threshold) & (pl.col("time") <= last_day))
+    curve = pl.concat(
+        [
+            pl.DataFrame(
+                {"time": [0.0], "estimate": [0.0], "lower": [None], "upper": [None]},
+                schema={
+                    "time": pl.Float64,
+                    "estimate": pl.Float64,
+                    "lower": pl.Float64,
+                    "upper": pl.Float64,
+                },
+            ),
+            table.select(
+                "time",
+                (1 - pl.col("survival")).alias("estimate"),
+                (1 - pl.col("upper")).alias("lower"),
+                (1 - pl.col("lower")).alias("upper"),
+            ),
+        ]
+    ).with_columns(pl.lit(label).alias("group"))
+    marks = table.filter(pl.col("n_censor") > 0).select(
+        pl.lit(label).alias("group"), "time", (1 - pl.col("survival")).alias("estimate")
+    )
+    return curve.select("group", "time", "estimate", "lower", "upper"), marks
+
+
+def _risk_table(km: KaplanMeier, label: str, horizon: int, threshold: int) -> pl.DataFrame:
+    months = list(range(0, horizon + 1, RISK_TABLE_STEP))
+    at = km.at([milestone_days(m) for m in months])
+
+    def show(column: str) -> pl.Expr:
+        small = disclosure.is_small(pl.col(column), threshold)
+        return (
+            pl.when(small).then(pl.lit(f"<{threshold}")).otherwise(pl.col(column).cast(pl.String))
+        )
+
+    return at.with_columns(pl.Series("month", months)).select(
+        pl.lit(label).alias("group"),
+        "month",
+        show("n_risk").alias("at_risk"),
+        show("events").alias("events"),
+        show("censored").alias("censored"),
+        pl.col("n_risk").alias("_at_risk"),
+        pl.col("events").alias("_events"),
+        pl.col("censored").alias("_censored"),
+    )
+
+
+def _monthly_rows(
+    km: KaplanMeier, label: str, by: list[str], horizon: int, threshold: int
+) -> pl.DataFrame:
+    """Risk table at every month: at risk, cumulative events, cumulative censored."""
+    months = list(range(horizon + 1))
+    at = km.at([milestone_days(m) for m in months])
+    hidden = 0 < km.n_ < threshold  # month 0's "at risk" would reveal the group's size
+    rows = [
+        _row(f"{month}m", statistic, value, None, None, km.n_, hidden or 0 < value < threshold)
+        for month, row in zip(months, at.iter_rows(named=True), strict=True)
+        for statistic, value in (
+            ("at_risk", row["n_risk"]),
+            ("cumulative_events", row["events"]),
+            ("cumulative_censored", row["censored"]),
+        )
+    ]
+    table = pl.DataFrame(rows, schema=_ROW_SCHEMA, orient="row").with_columns(
+        pl.lit(label).alias("group"), pl.lit("|".join(by)).alias("grouping")
+    )
+    # the row's own count decides its suppression; n (the group size) is published as usual
+    return _long(table.with_columns(pl.lit(km.n_ if km.n_ >= threshold else None).alias("n")))
+
+
+def _overall_log_rank(data: pl.DataFrame) -> pl.DataFrame:
+    """Log-rank test of all services together, plain and stratified by site."""
+    plain = log_rank(data["time"], data["event"], data["service"])
+    stratified = log_rank(data["time"], data["event"], data["service"], data["site"])
+    rows = [
+        _row(None, "logrank_chisq", plain.chisq, None, None, data.height, False),
+        _row(None, "logrank_df", plain.df, None, None, data.height, False),
+        _row(None, "logrank_p", plain.p_value, None, None, data.height, False),
+        _row(None, "logrank_stratified_chisq", stratified.chisq, None, None, data.height, False),
+        _row(None, "logrank_stratified_p", stratified.p_value, None, None, data.height, False),
+    ]
+    table = pl.DataFrame(rows, schema=_ROW_SCHEMA, orient="row").with_columns(
+        pl.lit("all services").alias("group"), pl.lit("comparison").alias("grouping")
+    )
+    return _long(table)
+
+
+def _comparison_rows(
+    pair: pl.DataFrame, intervention: str, control: str, tau: float
+) -> tuple[pl.DataFrame, str]:
+    label = f"{intervention} vs {control}"
+    n = pair.height
+    plain = log_rank(pair["time"], pair["event"], pair["service"])
+    stratified = log_rank(pair["time"], pair["event"], pair["service"], pair["site"])
+    arms = {
+        s: KaplanMeier().fit(rows["time"], rows["event"]).restricted_mean(tau)
+        for (s,), rows in pair.group_by("service")
+    }
+    difference = arms[control][0] - arms[intervention][0]  # days sooner with the intervention
+    se = float(np.hypot(arms[control][1], arms[intervention][1]))
+    z = float(stats.norm.ppf(0.975))
+    design = pair.with_columns((pl.col("service") == intervention).cast(pl.Int8).alias("ips"))
+    covariates = ["ips", *_usable(design, COVARIATES)]
+    models = {
+        "unadjusted": CoxModel().fit(design, "time", "event", ["ips"]),
+        "adjusted_strata_site": CoxModel(strata="site").fit(design, "time", "event", covariates),
+        "adjusted_cluster_site": CoxModel(cluster="site").fit(design, "time", "event", covariates),
+    }
+    rows = [
+        _row(None, "logrank_chisq", plain.chisq, None, None, n, False),
+        _row(None, "logrank_p", plain.p_value, None, None, n, False),
+        _row(None, "logrank_stratified_chisq", stratified.chisq, None, None, n, False),
+        _row(None, "logrank_stratified_p", stratified.p_value, None, None, n, False),
+        _row(
+            None,
+            "rmst_difference_days",
+            difference,
+            difference - z * se,
+            difference + z * se,
+            n,
+            False,
+        ),
+        _row(
+            None,
+            "rmst_difference_p",
+            float(2 * stats.norm.sf(abs(difference / se))) if se > 0 else None,
+            None,
+            None,
+            n,
+            False,
+        ),
+    ]
+    for name, model in models.items():
+        hr = model.coef_.filter(pl.col("term") == "ips").row(0, named=True)
+        rows.append(
+            _row(None, f"hr_{name}", hr["hr"], hr["hr_lower"], hr["hr_upper"], model.n_, False)
+        )
+        rows.append(_row(None, f"hr_{name}_p", hr["p"], None, None, model.n_, False))
+    ph = models["adjusted_strata_site"].zph()
+    table = pl.DataFrame(rows, schema=_ROW_SCHEMA, orient="row").with_columns(
+        pl.lit(label).alias("group"), pl.lit("comparison").alias("grouping")
+    )
+    ph_rows = ph.select(
+        pl.lit(None, dtype=pl.String).alias("window"),
+        pl.lit("ph_test_p").alias("statistic"),
+        pl.col("p").alias("estimate"),
+        pl.lit(None, dtype=pl.Float64).alias("ci_lower"),
+        pl.lit(None, dtype=pl.Float64).alias("ci_upper"),
+        pl.lit(models["adjusted_strata_site"].n_, dtype=pl.Int64).alias("n"),
+        pl.lit(False).alias("suppressed"),
+        (pl.lit(label + "|") + pl.col("term")).alias("group"),
+        pl.lit("comparison|term").alias("grouping"),
+    )
+    adjusted = (
+        models["adjusted_strata_site"].coef_.filter(pl.col("term") == "ips").row(0, named=True)
+    )
+    caption = (
+        f"{label}: log-rank p {_p(plain.p_value)}; adjusted HR {adjusted['hr']:.2f} "
+        f"({adjusted['hr_lower']:.2f}-{adjusted['hr_upper']:.2f})"
+    )
+    return pl.concat([_long(table), _long(ph_rows, outcome=OUTCOME)]), caption
+
+
+def _usable(frame: pl.DataFrame, covariates: Sequence[str]) -> list[str]:
+    """Covariates with values that vary: an absent optional column cannot adjust anything."""
+    return [c for c in covariates if c in frame.columns and frame[c].drop_nulls().n_unique() > 1]
+
+
+def _p(value: float) -> str:
+    return "< 0.001" if value < 0.001 else f"= {value:.3f}"
+
+
+def _cut(curve: pl.DataFrame, threshold: int) -> pl.DataFrame:
+    return curve.filter(pl.col("n_risk") >= threshold) if "n_risk" in curve.columns else curve
+
+
+def _incidence_rows(
+    job: pl.DataFrame, dropout: pl.DataFrame, marks: list[int], threshold: int
+) -> pl.DataFrame:
+    parts = []
+    for outcome, curve in (("first_job", job), ("dropout", dropout)):
+        for (group,), rows in sorted(curve.group_by("group"), key=lambda g: str(g[0][0])):
+            rows = rows.sort("time")
+            times = rows["time"].to_numpy()
+            table = []
+            for mark in marks:
+                i = int(np.searchsorted(times, mark, side="right")) - 1
+                at_risk = int(rows["n_risk"][i]) if i >= 0 else threshold
+                cif, low, high = (
+                    (rows["cif"][i], rows["lower"][i], rows["upper"][i])
+                    if i >= 0
+                    else (0.0, None, None)
+                )
+                table.append(
+                    _row(
+                        f"{round(mark / DAYS_PER_MONTH)}m",
+                        "cumulative_incidence",
+                        cif,
+                        low,
+                        high,
+                        None,
+                        at_risk < threshold,
+                    )
+                )
+            frame = pl.DataFrame(table, schema=_ROW_SCHEMA, orient="row").with_columns(
+                pl.lit(str(group)).alias("group"), pl.lit("service").alias("grouping")
+            )
+            parts.append(_long(frame, analysis="competing_risks", outcome=outcome))
+    return pl.concat(parts) if parts else pl.DataFrame()
