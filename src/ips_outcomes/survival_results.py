@@ -117,8 +117,8 @@ def survival_analysis(
     parts.append(_incidence_rows(incidence, dropout, marks, threshold))
     plot_incidence = pl.concat(
         [
-            _cut(incidence, threshold).with_columns(pl.lit("job").alias("cause")),
-            _cut(dropout, threshold).with_columns(pl.lit("drop-out").alias("cause")),
+            _cut(incidence, threshold, marks[-1]).with_columns(pl.lit("job").alias("cause")),
+            _cut(dropout, threshold, marks[-1]).with_columns(pl.lit("drop-out").alias("cause")),
         ],
         how="diagonal_relaxed",
     )
@@ -245,7 +245,7 @@ def _curve(
     km: KaplanMeier, label: str, threshold: int, last_day: int
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Curve and censor marks to plot: up to the horizon, while enough people are at risk."""
-    table = km.table_.filter((pl.col("n_risk") >= threshold) & (pl.col("time") <= last_day))
+    table = _cut(km.table_, threshold, last_day)
     curve = pl.concat(
         [
             pl.DataFrame(
@@ -418,8 +418,9 @@ def _p(value: float) -> str:
     return "< 0.001" if value < 0.001 else f"= {value:.3f}"
 
 
-def _cut(curve: pl.DataFrame, threshold: int) -> pl.DataFrame:
-    return curve.filter(pl.col("n_risk") >= threshold) if "n_risk" in curve.columns else curve
+def _cut(curve: pl.DataFrame, threshold: int, last_day: int) -> pl.DataFrame:
+    """Keep the part of a curve to plot: to the horizon, while enough people are at risk."""
+    return curve.filter((pl.col("n_risk") >= threshold) & (pl.col("time") <= last_day))
 
 
 def _incidence_rows(
