@@ -25,14 +25,12 @@ from scipy import stats
 
 from ips_outcomes import disclosure
 from ips_outcomes.competing import cumulative_incidence
-from ips_outcomes.cox import CoxModel
 from ips_outcomes.results import combine
-from ips_outcomes.survival import KaplanMeier, log_rank
-from ips_outcomes.survival_data import COVARIATES
+from ips_outcomes.survival import KaplanMeier
+from ips_outcomes.survival_compare import comparison_rows, overall_log_rank
+from ips_outcomes.survival_rows import ROW_SCHEMA, clean, stat_row, to_long
 
 DAYS_PER_MONTH = 365.25 / 12
-POPULATION = "out_of_work_at_entry"
-OUTCOME = "first_job"
 RISK_TABLE_STEP = 3
 
 
@@ -102,14 +100,14 @@ def survival_analysis(
                 curves.append(curve)
                 censored.append(marks_frame)
                 risk_rows.append(_risk_table(km, label, horizon_months, threshold))
-                medians.append({"group": label, "median_days": _finite(km.median_)})
+                medians.append({"group": label, "median_days": clean(km.median_)})
     services = sorted(data["service"].unique().to_list())
     if len(services) > 1:
-        parts.append(_overall_log_rank(data))
+        parts.append(overall_log_rank(data))
     captions = []
     for control in comparisons(services, intervention, controls):
         pair = data.filter(pl.col("service").is_in([intervention, control]))
-        rows, caption = _comparison_rows(pair, intervention, control, tau)
+        rows, caption = comparison_rows(pair, intervention, control, tau)
         parts.append(rows)
         captions.append(caption)
     incidence = cumulative_incidence(data, "cr_time", "cr_event", "service", cause=1)
@@ -133,10 +131,6 @@ def survival_analysis(
     )
 
 
-def _finite(value: float) -> float | None:
-    return None if value is None or not np.isfinite(value) else float(value)
-
-
 def _group_rows(
     km: KaplanMeier,
     label: str,
@@ -152,7 +146,7 @@ def _group_rows(
     for mark, row in zip(marks, at.iter_rows(named=True), strict=True):
         withheld = hidden or row["n_risk"] < threshold
         rows.append(
-            _row(
+            stat_row(
                 f"{round(mark / DAYS_PER_MONTH)}m",
                 "probability",
                 1 - row["survival"],
@@ -166,79 +160,27 @@ def _group_rows(
     z = float(stats.norm.ppf(0.975))
     reached = np.isfinite(km.median_)
     rows += [
-        _row(None, "n", km.n_, None, None, km.n_, hidden),
-        _row(None, "events", km.events_, None, None, km.n_, hidden or 0 < km.events_ < threshold),
-        _row(
+        stat_row(None, "n", km.n_, None, None, km.n_, hidden),
+        stat_row(
+            None, "events", km.events_, None, None, km.n_, hidden or 0 < km.events_ < threshold
+        ),
+        stat_row(
             f"{horizon}m",
             "median_days",
-            _finite(km.median_),
-            _finite(km.median_lower_),
-            _finite(km.median_upper_),
+            clean(km.median_),
+            clean(km.median_lower_),
+            clean(km.median_upper_),
             km.n_,
             hidden,
         ),
-        _row(f"{horizon}m", "median_reached", float(reached), None, None, km.n_, hidden),
-        _row(f"{horizon}m", "rmst_days", rmst, rmst - z * se, rmst + z * se, km.n_, hidden),
-        _row(f"{horizon}m", "rmst_tau_days", tau, None, None, km.n_, False),
+        stat_row(f"{horizon}m", "median_reached", float(reached), None, None, km.n_, hidden),
+        stat_row(f"{horizon}m", "rmst_days", rmst, rmst - z * se, rmst + z * se, km.n_, hidden),
+        stat_row(f"{horizon}m", "rmst_tau_days", tau, None, None, km.n_, False),
     ]
-    table = pl.DataFrame(rows, schema=_ROW_SCHEMA, orient="row").with_columns(
+    table = pl.DataFrame(rows, schema=ROW_SCHEMA, orient="row").with_columns(
         pl.lit(label).alias("group"), pl.lit("|".join(by)).alias("grouping")
     )
-    return _long(table)
-
-
-_ROW_SCHEMA = {
-    "window": pl.String,
-    "statistic": pl.String,
-    "estimate": pl.Float64,
-    "ci_lower": pl.Float64,
-    "ci_upper": pl.Float64,
-    "n": pl.Int64,
-    "suppressed": pl.Boolean,
-}
-
-
-def _row(
-    window: str | None,
-    statistic: str,
-    estimate: float | None,
-    low: float | None,
-    high: float | None,
-    n: int | None,
-    suppressed: bool,
-) -> tuple[object, ...]:
-    if suppressed:
-        estimate = low = high = None
-    return (
-        window,
-        statistic,
-        _clean(estimate),
-        _clean(low),
-        _clean(high),
-        None if suppressed and n is not None and n > 0 else n,
-        suppressed,
-    )
-
-
-def _clean(value: float | None) -> float | None:
-    return None if value is None or not np.isfinite(value) else float(value)
-
-
-def _long(table: pl.DataFrame, analysis: str = "survival", outcome: str = OUTCOME) -> pl.DataFrame:
-    return table.select(
-        pl.lit(analysis).alias("analysis"),
-        pl.lit(outcome).alias("outcome"),
-        "window",
-        pl.lit(POPULATION).alias("population"),
-        "grouping",
-        "group",
-        "statistic",
-        "estimate",
-        "ci_lower",
-        "ci_upper",
-        "n",
-        "suppressed",
-    )
+    return to_long(table)
 
 
 def _curve(
@@ -301,7 +243,7 @@ def _monthly_rows(
     at = km.at([milestone_days(m) for m in months])
     hidden = 0 < km.n_ < threshold  # month 0's "at risk" would reveal the group's size
     rows = [
-        _row(f"{month}m", statistic, value, None, None, km.n_, hidden or 0 < value < threshold)
+        stat_row(f"{month}m", statistic, value, None, None, km.n_, hidden or 0 < value < threshold)
         for month, row in zip(months, at.iter_rows(named=True), strict=True)
         for statistic, value in (
             ("at_risk", row["n_risk"]),
@@ -309,113 +251,11 @@ def _monthly_rows(
             ("cumulative_censored", row["censored"]),
         )
     ]
-    table = pl.DataFrame(rows, schema=_ROW_SCHEMA, orient="row").with_columns(
+    table = pl.DataFrame(rows, schema=ROW_SCHEMA, orient="row").with_columns(
         pl.lit(label).alias("group"), pl.lit("|".join(by)).alias("grouping")
     )
     # the row's own count decides its suppression; n (the group size) is published as usual
-    return _long(table.with_columns(pl.lit(km.n_ if km.n_ >= threshold else None).alias("n")))
-
-
-def _overall_log_rank(data: pl.DataFrame) -> pl.DataFrame:
-    """Log-rank test of all services together, plain and stratified by site."""
-    plain = log_rank(data["time"], data["event"], data["service"])
-    stratified = log_rank(data["time"], data["event"], data["service"], data["site"])
-    rows = [
-        _row(None, "logrank_chisq", plain.chisq, None, None, data.height, False),
-        _row(None, "logrank_df", plain.df, None, None, data.height, False),
-        _row(None, "logrank_p", plain.p_value, None, None, data.height, False),
-        _row(None, "logrank_stratified_chisq", stratified.chisq, None, None, data.height, False),
-        _row(None, "logrank_stratified_p", stratified.p_value, None, None, data.height, False),
-    ]
-    table = pl.DataFrame(rows, schema=_ROW_SCHEMA, orient="row").with_columns(
-        pl.lit("all services").alias("group"), pl.lit("comparison").alias("grouping")
-    )
-    return _long(table)
-
-
-def _comparison_rows(
-    pair: pl.DataFrame, intervention: str, control: str, tau: float
-) -> tuple[pl.DataFrame, str]:
-    label = f"{intervention} vs {control}"
-    n = pair.height
-    plain = log_rank(pair["time"], pair["event"], pair["service"])
-    stratified = log_rank(pair["time"], pair["event"], pair["service"], pair["site"])
-    arms = {
-        s: KaplanMeier().fit(rows["time"], rows["event"]).restricted_mean(tau)
-        for (s,), rows in pair.group_by("service")
-    }
-    difference = arms[control][0] - arms[intervention][0]  # days sooner with the intervention
-    se = float(np.hypot(arms[control][1], arms[intervention][1]))
-    z = float(stats.norm.ppf(0.975))
-    design = pair.with_columns((pl.col("service") == intervention).cast(pl.Int8).alias("ips"))
-    covariates = ["ips", *_usable(design, COVARIATES)]
-    models = {
-        "unadjusted": CoxModel().fit(design, "time", "event", ["ips"]),
-        "adjusted_strata_site": CoxModel(strata="site").fit(design, "time", "event", covariates),
-        "adjusted_cluster_site": CoxModel(cluster="site").fit(design, "time", "event", covariates),
-    }
-    rows = [
-        _row(None, "logrank_chisq", plain.chisq, None, None, n, False),
-        _row(None, "logrank_p", plain.p_value, None, None, n, False),
-        _row(None, "logrank_stratified_chisq", stratified.chisq, None, None, n, False),
-        _row(None, "logrank_stratified_p", stratified.p_value, None, None, n, False),
-        _row(
-            None,
-            "rmst_difference_days",
-            difference,
-            difference - z * se,
-            difference + z * se,
-            n,
-            False,
-        ),
-        _row(
-            None,
-            "rmst_difference_p",
-            float(2 * stats.norm.sf(abs(difference / se))) if se > 0 else None,
-            None,
-            None,
-            n,
-            False,
-        ),
-    ]
-    for name, model in models.items():
-        hr = model.coef_.filter(pl.col("term") == "ips").row(0, named=True)
-        rows.append(
-            _row(None, f"hr_{name}", hr["hr"], hr["hr_lower"], hr["hr_upper"], model.n_, False)
-        )
-        rows.append(_row(None, f"hr_{name}_p", hr["p"], None, None, model.n_, False))
-    ph = models["adjusted_strata_site"].zph()
-    table = pl.DataFrame(rows, schema=_ROW_SCHEMA, orient="row").with_columns(
-        pl.lit(label).alias("group"), pl.lit("comparison").alias("grouping")
-    )
-    ph_rows = ph.select(
-        pl.lit(None, dtype=pl.String).alias("window"),
-        pl.lit("ph_test_p").alias("statistic"),
-        pl.col("p").alias("estimate"),
-        pl.lit(None, dtype=pl.Float64).alias("ci_lower"),
-        pl.lit(None, dtype=pl.Float64).alias("ci_upper"),
-        pl.lit(models["adjusted_strata_site"].n_, dtype=pl.Int64).alias("n"),
-        pl.lit(False).alias("suppressed"),
-        (pl.lit(label + "|") + pl.col("term")).alias("group"),
-        pl.lit("comparison|term").alias("grouping"),
-    )
-    adjusted = (
-        models["adjusted_strata_site"].coef_.filter(pl.col("term") == "ips").row(0, named=True)
-    )
-    caption = (
-        f"{label}: log-rank p {_p(plain.p_value)}; adjusted HR {adjusted['hr']:.2f} "
-        f"({adjusted['hr_lower']:.2f}-{adjusted['hr_upper']:.2f})"
-    )
-    return pl.concat([_long(table), _long(ph_rows, outcome=OUTCOME)]), caption
-
-
-def _usable(frame: pl.DataFrame, covariates: Sequence[str]) -> list[str]:
-    """Covariates with values that vary: an absent optional column cannot adjust anything."""
-    return [c for c in covariates if c in frame.columns and frame[c].drop_nulls().n_unique() > 1]
-
-
-def _p(value: float) -> str:
-    return "< 0.001" if value < 0.001 else f"= {value:.3f}"
+    return to_long(table.with_columns(pl.lit(km.n_ if km.n_ >= threshold else None).alias("n")))
 
 
 def _cut(curve: pl.DataFrame, threshold: int, last_day: int) -> pl.DataFrame:
@@ -441,7 +281,7 @@ def _incidence_rows(
                     else (0.0, None, None)
                 )
                 table.append(
-                    _row(
+                    stat_row(
                         f"{round(mark / DAYS_PER_MONTH)}m",
                         "cumulative_incidence",
                         cif,
@@ -451,8 +291,8 @@ def _incidence_rows(
                         at_risk < threshold,
                     )
                 )
-            frame = pl.DataFrame(table, schema=_ROW_SCHEMA, orient="row").with_columns(
+            frame = pl.DataFrame(table, schema=ROW_SCHEMA, orient="row").with_columns(
                 pl.lit(str(group)).alias("group"), pl.lit("service").alias("grouping")
             )
-            parts.append(_long(frame, analysis="competing_risks", outcome=outcome))
+            parts.append(to_long(frame, analysis="competing_risks", outcome=outcome))
     return pl.concat(parts) if parts else pl.DataFrame()
