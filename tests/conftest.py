@@ -32,7 +32,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     if shutil.which("Rscript") or os.environ.get("CI"):
         return  # in CI a missing R makes these tests fail, as they should
-    reason = "R is not installed (Debian: r-base-core r-cran-survival r-cran-cmprsk); CI runs it"
+    reason = "R is not installed (see .ci/run for the Debian packages); CI runs these tests"
     for item in items:
         if "needs_r" in item.keywords:
             item.add_marker(pytest.mark.skip(reason=reason))
@@ -44,5 +44,5 @@ def rscript() -> str:
     import shutil
 
     path = shutil.which("Rscript")
-    assert path, "Rscript not found: install r-base-core r-cran-survival r-cran-cmprsk"
+    assert path, "Rscript not found: install R and the packages .ci/run lists"
     return path
