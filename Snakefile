@@ -10,6 +10,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/dataset.smk"
 include: "workflow/rules/survival.smk"
+include: "workflow/rules/compare.smk"
 include: "workflow/rules/results.smk"
 include: "workflow/rules/report.smk"
 

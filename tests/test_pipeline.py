@@ -86,6 +86,9 @@ def test_run_writes_report_and_results(project: Path, first_run) -> None:
         "figures/time_to_first_job.svg",
         "figures/cumulative_incidence.png",
         "figures/cumulative_incidence.svg",
+        "figures/forest_sites.svg",
+        "figures/forest_benchmarks.svg",
+        "figures/fidelity.svg",
     ):
         assert (out / name).is_file(), name
     processed = project / "data" / "processed" / "demo"
@@ -143,12 +146,22 @@ def test_report_escapes_text_from_the_data(project: Path, first_run) -> None:
         'id="continuous"',
         'id="quarterly"',
         'id="survival"',
+        'id="comparison"',
+        'id="benchmarks"',
+        'id="wellbeing"',
+        'id="fidelity"',
         'id="sites"',
         'id="data-quality"',
         'id="methods"',
         'id="provenance"',
     ):
         assert section in html
+
+
+def test_report_shows_the_weighting_balance(project: Path, first_run) -> None:
+    html = (project / "reports" / "demo" / "report.html").read_text(encoding="utf-8")
+    assert html.count("Covariate balance for the weighting") == 2  # one per control service
+    assert "Effective sample size after weighting" in html
 
 
 def test_second_run_does_nothing(project: Path, first_run) -> None:

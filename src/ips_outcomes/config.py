@@ -35,6 +35,8 @@ class AnalysisConfig:
     dropout_reasons: tuple[str, ...]
     status_instrument: str
     survival_horizon_months: int
+    wellbeing_instruments: tuple[str, ...]
+    benchmarks: Path
     design: str
     language: str
     small_cell_threshold: int
@@ -53,6 +55,8 @@ class AnalysisConfig:
             dropout_reasons=tuple(values["dropout_reasons"]),
             status_instrument=values["status_instrument"],
             survival_horizon_months=int(values["survival_horizon_months"]),
+            wellbeing_instruments=tuple(values["wellbeing_instruments"]),
+            benchmarks=Path(values["benchmarks"]),
             design=values["design"],
             language=values["language"],
             small_cell_threshold=int(values["small_cell_threshold"]),

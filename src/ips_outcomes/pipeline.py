@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -111,6 +112,135 @@ def survival_stage(participants: Path, config: AnalysisConfig, files: SurvivalFi
     save_figure(figure, files.cif_png, files.cif_svg)
 
 
+@dataclass(frozen=True)
+class ComparisonFiles:
+    """What the comparison stage writes: aggregate results, report context and figures."""
+
+    results: Path
+    context: Path
+    sites_png: Path
+    sites_svg: Path
+    benchmarks_png: Path
+    benchmarks_svg: Path
+    fidelity_png: Path
+    fidelity_svg: Path
+
+
+def comparison_stage(
+    participants: Path,
+    database: Path,
+    benchmarks: Path,
+    config: AnalysisConfig,
+    files: ComparisonFiles,
+) -> None:
+    """Compare the intervention with the controls, across sites, fidelity and the trials."""
+    from ips_outcomes.benchmarks import load_benchmarks
+    from ips_outcomes.compare import comparison_analysis
+    from ips_outcomes.comparison_plots import forest_figure, scatter_figure
+    from ips_outcomes.survival_plots import save_figure
+    from ips_outcomes.survival_results import comparisons
+
+    people = pl.read_parquet(participants)
+    with duckdb.connect(str(database), read_only=True) as con:
+        assessments = con.sql("SELECT * FROM assessments").pl()
+        fidelity = con.sql("SELECT * FROM fidelity").pl()
+    services = sorted(people["service"].unique().to_list())
+    output = comparison_analysis(
+        people,
+        assessments,
+        fidelity,
+        intervention=config.intervention,
+        controls=comparisons(services, config.intervention, config.controls),
+        main_window=f"{max(config.followup_months)}m",
+        design=config.design,
+        instruments=config.wellbeing_instruments,
+        benchmarks=load_benchmarks(benchmarks),
+        threshold=config.small_cell_threshold,
+    )
+    files.results.parent.mkdir(parents=True, exist_ok=True)
+    output.results.write_parquet(files.results, statistics=False)
+    reviews = output.extras.get("fidelity_reviews")
+    context = {
+        "statements": output.statements,
+        "fidelity_reviews": reviews.to_dicts() if isinstance(reviews, pl.DataFrame) else [],
+    }
+    files.context.write_text(
+        json.dumps(context, indent=2, ensure_ascii=False, sort_keys=True, default=str) + "\n",
+        encoding="utf-8",
+    )
+    window = max(config.followup_months)
+    figures = [
+        (
+            forest_figure,
+            output.extras.get("site_forest"),
+            files.sites_png,
+            files.sites_svg,
+            {
+                "title": f"Employment within {window} months by site: risk ratio",
+                "caption": f"{config.intervention} vs all control services; random-effects "
+                "pooling (DerSimonian-Laird).",
+                "x_label": "Risk ratio (log scale)",
+                "log_scale": True,
+                "reference": 1.0,
+            },
+        ),
+        (
+            forest_figure,
+            _ratio_rows(output.extras.get("benchmark_forest")),
+            files.benchmarks_png,
+            files.benchmarks_svg,
+            {
+                "title": "This cohort beside the published trials: risk ratio",
+                "caption": output.statements.get("benchmarks", ""),
+                "x_label": "Risk ratio (log scale)",
+                "log_scale": True,
+                "reference": 1.0,
+            },
+        ),
+    ]
+    for draw, rows, png, svg, labels in figures:
+        save_figure(_figure_or_note(draw, rows, labels), png, svg)
+    points = output.extras.get("fidelity_points")
+    fit = output.extras.get("fidelity_fit")
+    if isinstance(points, pl.DataFrame) and points.height:
+        figure = scatter_figure(
+            points,
+            fit if isinstance(fit, tuple) else None,
+            title=f"Site employment within {window} months and IPS-25 fidelity",
+            caption=output.statements.get("fidelity", ""),
+            x_label="IPS-25 fidelity total (latest complete review)",
+            y_label="Employed",
+        )
+    else:
+        figure = _note_figure(output.statements.get("fidelity", "No fidelity data."))
+    save_figure(figure, files.fidelity_png, files.fidelity_svg)
+
+
+def _ratio_rows(rows: object) -> pl.DataFrame | None:
+    """Keep the risk-ratio rows of the benchmark comparison (one scale per forest plot)."""
+    if not isinstance(rows, pl.DataFrame) or rows.height == 0:
+        return None
+    order = pl.col("group").replace_strict(
+        {"published": 0, "recomputed": 1, "this cohort": 2}, default=3, return_dtype=pl.Int8
+    )
+    return rows.filter(pl.col("measure") == "RR").drop("measure").sort(order, maintain_order=True)
+
+
+def _figure_or_note(draw: Any, rows: object, labels: dict[str, Any]) -> Any:
+    if isinstance(rows, pl.DataFrame) and rows.height:
+        return draw(rows, **labels)
+    return _note_figure("Not enough data for this figure.")
+
+
+def _note_figure(text: str) -> Any:
+    """Draw a small figure saying why there is no plot (every figure file always exists)."""
+    import matplotlib.pyplot as plt
+
+    figure = plt.figure(figsize=(6, 1.2))
+    figure.text(0.02, 0.5, text.replace("$", r"\$"), va="center", wrap=True)
+    return figure
+
+
 def cohort_counts(people: pl.DataFrame, threshold: int) -> list[pl.DataFrame]:
     """Numbers of participants overall, per service and per site and service."""
     parts = []
@@ -137,6 +267,7 @@ def results_stage(
     files: DatasetFiles,
     config: AnalysisConfig,
     survival_results: Path,
+    comparison_results: Path,
     results_csv: Path,
     results_parquet: Path,
 ) -> None:
@@ -151,6 +282,7 @@ def results_stage(
             employment_results(people, per_window, config.windows, threshold),
             quarterly_results(served, people, threshold),
             pl.read_parquet(survival_results),
+            pl.read_parquet(comparison_results),
         ]
     )
     results.write_results(table, results_csv, results_parquet)
@@ -164,14 +296,18 @@ def report_stage(
     provenance_json: Path,
     root: Path,
     figures: dict[str, Path] | None = None,
+    comparison_json: Path | None = None,
 ) -> None:
     """Write the HTML report and its provenance record."""
     summary = json.loads(ingest_json.read_text(encoding="utf-8"))
+    context = json.loads(comparison_json.read_text(encoding="utf-8")) if comparison_json else {}
     provenance = collect_provenance(config, summary, root)
     provenance_json.parent.mkdir(parents=True, exist_ok=True)
     provenance_json.write_text(
         json.dumps(provenance, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
         encoding="utf-8",
     )
-    html = render_report(pl.read_parquet(results_parquet), summary, provenance, config, figures)
+    html = render_report(
+        pl.read_parquet(results_parquet), summary, provenance, config, figures, context
+    )
     report_html.write_text(html, encoding="utf-8")

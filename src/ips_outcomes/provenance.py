@@ -69,6 +69,8 @@ def collect_provenance(
     settings["controls"] = list(config.controls)
     settings["followup_months"] = list(config.followup_months)
     settings["dropout_reasons"] = list(config.dropout_reasons)
+    settings["wellbeing_instruments"] = list(config.wellbeing_instruments)
+    settings["benchmarks"] = str(config.benchmarks)
     return {
         "inputs": [
             {"table": t["table"], "file": t["file"], "sha256": t["sha256"]}

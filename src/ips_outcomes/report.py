@@ -107,6 +107,14 @@ class Results:
         k = format_count(count["estimate"], self.threshold)
         return f"{format_share(share['estimate'], share['ci_lower'], share['ci_upper'])} · {k}/{n}"
 
+    def balance(self, comparison: str) -> list[tuple[str, float | None, float | None]]:
+        """Return (covariate, SMD before, SMD after) rows of a comparison's weighting."""
+        rows: dict[str, dict[str, float | None]] = {}
+        for key, row in self.rows.items():
+            if key[0] == "comparison_balance" and key[5] == comparison:
+                rows.setdefault(key[1], {})[key[6]] = row["estimate"]
+        return [(c, v.get("smd_before"), v.get("smd_after")) for c, v in rows.items()]
+
     def value(
         self,
         analysis: str,
@@ -156,6 +164,7 @@ def render_report(
     provenance: dict[str, Any],
     config: AnalysisConfig,
     figures: dict[str, Path] | None = None,
+    context: dict[str, Any] | None = None,
 ) -> str:
     """Return the report as one self-contained HTML document.
 
@@ -170,7 +179,9 @@ def render_report(
     config
         The analysis configuration.
     figures
-        PNG figures to embed, by name (`time_to_first_job`, `cumulative_incidence`).
+        PNG figures to embed, by name (`time_to_first_job`, `cumulative_incidence`, ...).
+    context
+        The comparison stage's sentences and fidelity reviews (aggregate, site level).
 
     Returns
     -------
@@ -197,6 +208,9 @@ def render_report(
         provenance=provenance,
         threshold=config.small_cell_threshold,
         figures={name: figure_uri(path) for name, path in (figures or {}).items()},
+        statements=(context or {}).get("statements", {}),
+        fidelity_reviews=(context or {}).get("fidelity_reviews", []),
+        controls=sorted({k[5] for k in res.rows if k[0] == "comparison" and k[4] == "comparison"}),
         horizon=config.survival_horizon_months,
         fmt_p=_p_value,
         fmt_number=format_number,

@@ -5,6 +5,10 @@ rule report:
         ingest="data/interim/{cohort}/ingest.json",
         time_to_first_job="reports/{cohort}/figures/time_to_first_job.png",
         cumulative_incidence="reports/{cohort}/figures/cumulative_incidence.png",
+        forest_sites="reports/{cohort}/figures/forest_sites.png",
+        forest_benchmarks="reports/{cohort}/figures/forest_benchmarks.png",
+        fidelity="reports/{cohort}/figures/fidelity.png",
+        comparison="data/processed/{cohort}/comparison.json",
     output:
         html=report(
             "reports/{cohort}/report.html",
@@ -14,6 +18,7 @@ rule report:
         provenance="reports/{cohort}/provenance.json",
     params:
         language=config["language"],
+        design=config["design"],
         small_cell_threshold=config["small_cell_threshold"],
         code=PACKAGE_DIGEST,
     conda:

@@ -5,6 +5,7 @@ rule results:
         windows="data/processed/{cohort}/windows.parquet",
         quarters="data/processed/{cohort}/quarters.parquet",
         survival="data/processed/{cohort}/survival_results.parquet",
+        comparison="data/processed/{cohort}/comparison_results.parquet",
     output:
         csv="reports/{cohort}/results.csv",
         parquet="reports/{cohort}/results.parquet",

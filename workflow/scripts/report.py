@@ -12,9 +12,16 @@ with stage(snakemake) as config:
         ingest_json=Path(snakemake.input.ingest),
         report_html=Path(snakemake.output.html),
         provenance_json=Path(snakemake.output.provenance),
-        root=Path(snakemake.scriptdir).parents[1],
+        root=Path(snakemake.scriptdir).resolve().parents[1],
         figures={
             name: Path(snakemake.input[name])
-            for name in ("time_to_first_job", "cumulative_incidence")
+            for name in (
+                "time_to_first_job",
+                "cumulative_incidence",
+                "forest_sites",
+                "forest_benchmarks",
+                "fidelity",
+            )
         },
+        comparison_json=Path(snakemake.input.comparison),
     )

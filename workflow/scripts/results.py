@@ -14,6 +14,7 @@ with stage(snakemake) as config:
         ),
         config,
         survival_results=Path(snakemake.input.survival),
+        comparison_results=Path(snakemake.input.comparison),
         results_csv=Path(snakemake.output.csv),
         results_parquet=Path(snakemake.output.parquet),
     )

@@ -46,6 +46,12 @@ class SynthConfig:
     ``(age - 35) / 10``. Sites get a labour-market log-HR (``N(0, site_sd)``, all services) and,
     for IPS only, ``fidelity_slope * (fidelity - mean fidelity) / 10``; both are centred on the
     site shares. Re-employment gaps have hazard ``reemployment_factor`` times the first-job one.
+
+    ``assignment = "observational"`` confounds the service: the log-odds of IPS are
+    ``logit(service_shares[0])`` plus ``assign_log_or_*`` times worked in the last 5 years,
+    ``(age - 35) / 10`` and disability pension (the binary ones centred on their population
+    shares), and the rest split between the two controls in proportion to their shares. The
+    ``assign_*`` parameters are unused (and left out of the truth) when randomised.
     """
 
     participants: int = 600
@@ -53,7 +59,10 @@ class SynthConfig:
     data_cutoff: dt.date = dt.date(2025, 12, 31)
     enrolment_start: dt.date = dt.date(2021, 1, 1)
     enrolment_end: dt.date = dt.date(2024, 12, 31)
-    assignment: Literal["randomised"] = "randomised"
+    assignment: Literal["randomised", "observational"] = "randomised"
+    assign_log_or_worked_last_5y: float = 1.0
+    assign_log_or_age_per_10y: float = -0.5
+    assign_log_or_disability_pension: float = -1.0
     service_shares: tuple[float, float, float] = (0.5, 0.25, 0.25)
     sites: tuple[str, ...] = ("Jyväskylä", "Tampere", "Åbo", "Malmö", "Bergen", "Tromsø")
     site_shares: tuple[float, ...] = (0.2, 0.2, 0.15, 0.15, 0.15, 0.15)

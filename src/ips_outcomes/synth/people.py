@@ -20,6 +20,9 @@ from ips_outcomes.synth.model import (
     SynthConfig,
 )
 
+#: Shares of the `BENEFITS` categories (disability pension first).
+BENEFIT_SHARES = (0.30, 0.25, 0.20, 0.15, 0.10)
+
 
 def _people(rng: np.random.Generator, cfg: SynthConfig) -> dict[str, Any]:
     """Draw ids, baseline covariates, enrolment and end of observation (no service yet)."""
@@ -41,21 +44,39 @@ def _people(rng: np.random.Generator, cfg: SynthConfig) -> dict[str, Any]:
         "gender": _pick(rng, (0.45, 0.53, 0.02), n),
         "diagnosis": _pick(rng, (0.45, 0.35, 0.12, 0.08), n),
         "education": _pick(rng, (0.35, 0.45, 0.20), n),
-        "benefit": _pick(rng, (0.30, 0.25, 0.20, 0.15, 0.10), n),
+        "benefit": _pick(rng, BENEFIT_SHARES, n),
         "in_work": in_work,
         "worked": in_work | (rng.random(n) < p_worked),
     }
 
 
 def _assign_services(rng: np.random.Generator, p: dict[str, Any], cfg: SynthConfig) -> IntArray:
-    """Assign each person an index into `SERVICES`.
+    """Assign each person an index into `SERVICES`, at random or confounded (see `SynthConfig`).
 
-    Only randomised assignment exists; an observational design would make the probabilities
-    depend on the covariates in `p` here.
+    Both designs use one uniform draw per person, so the rest of the stream is the same.
     """
-    if cfg.assignment != "randomised":
+    n = len(p["enrol"])
+    if cfg.assignment == "randomised":
+        return _pick(rng, cfg.service_shares, n)
+    if cfg.assignment != "observational":
         raise ValueError(f"unknown assignment {cfg.assignment!r}")
-    return _pick(rng, cfg.service_shares, len(p["enrol"]))
+    shares = np.asarray(cfg.service_shares, dtype=np.float64) / sum(cfg.service_shares)
+    p_ips = 1 / (1 + np.exp(-_assignment_log_odds(p, cfg)))
+    u = rng.random(n)
+    second = (u - p_ips) / (1 - p_ips) >= shares[1] / (shares[1] + shares[2])
+    return np.where(u < p_ips, 0, np.where(second, 2, 1)).astype(np.int64)
+
+
+def _assignment_log_odds(p: dict[str, Any], cfg: SynthConfig) -> FloatArray:
+    """Log-odds of IPS under observational assignment."""
+    share = cfg.service_shares[0] / sum(cfg.service_shares)
+    lo = (
+        math.log(share / (1 - share))
+        + cfg.assign_log_or_worked_last_5y * (p["worked"] - cfg.worked_last_5y)
+        + cfg.assign_log_or_age_per_10y * (p["age"] - 35.0) / 10
+        + cfg.assign_log_or_disability_pension * ((p["benefit"] == 0) - BENEFIT_SHARES[0])
+    )
+    return np.asarray(lo, dtype=np.float64)
 
 
 def _site_effects(rng: np.random.Generator, cfg: SynthConfig) -> tuple[FloatArray, FloatArray]:
@@ -104,19 +125,35 @@ def _episodes(rng: np.random.Generator, p: dict[str, Any], cfg: SynthConfig) -> 
 
 
 def _truth(cfg: SynthConfig, p: dict[str, Any]) -> dict[str, Any]:
-    """Model truth; job probabilities are over people not in work at entry, ignoring censoring."""
+    """Model truth; job probabilities are over people not in work at entry, ignoring censoring.
+
+    With observational assignment the truth also has ``p_competitive_job_marginal``: every
+    person's probability under IPS and under control (the counterfactuals), averaged over all
+    people not in work at entry, whose difference is the true ATE on the risk difference scale.
+    The randomised truth is left as it was, so its files stay byte-identical.
+    """
     prob: dict[str, dict[str, float | None]] = {}
     for s, name in enumerate(SERVICES):
-        h = p["hazard"][(p["service"] == s) & ~p["in_work"]]
-        prob[name] = {
-            f"{m}m": float(np.mean(1 - np.exp(-h * m * DAYS_PER_MONTH))) if len(h) else None
-            for m in (6, 12, 18)
-        }
+        prob[name] = _job_probabilities(p["hazard"][(p["service"] == s) & ~p["in_work"]])
+    randomised = cfg.assignment == "randomised"
     params = {
         k: v.isoformat() if isinstance(v, dt.date) else list(v) if isinstance(v, tuple) else v
         for k, v in asdict(cfg).items()
+        if not (randomised and k.startswith("assign_"))
     }
+    extra: dict[str, Any] = {}
+    if not randomised:
+        ips = {arm: np.full(len(p["ips"]), arm == "IPS") for arm in ("IPS", "control")}
+        extra["p_competitive_job_marginal"] = {
+            arm: _job_probabilities(_hazard({**p, "ips": x}, cfg)[~p["in_work"]])
+            for arm, x in ips.items()
+        }
+        extra["p_competitive_job_marginal_note"] = (
+            "everyone not in work at entry under IPS and under control (counterfactual);"
+            " IPS - control is the true ATE risk difference"
+        )
     return {
+        **extra,
         "seed": cfg.seed,
         "n": cfg.participants,
         "data_cutoff": cfg.data_cutoff.isoformat(),
@@ -145,4 +182,12 @@ def _truth(cfg: SynthConfig, p: dict[str, Any]) -> dict[str, Any]:
             s: cfg.who5_gain_12m_ips if s == "IPS" else cfg.who5_gain_12m_control for s in SERVICES
         },
         "parameters": params,
+    }
+
+
+def _job_probabilities(h: FloatArray) -> dict[str, float | None]:
+    """Mean probability of a first competitive job by 6, 12 and 18 months at daily hazards `h`."""
+    return {
+        f"{m}m": float(np.mean(1 - np.exp(-h * m * DAYS_PER_MONTH))) if len(h) else None
+        for m in (6, 12, 18)
     }
