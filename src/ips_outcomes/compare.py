@@ -31,6 +31,7 @@ from ips_outcomes.compare_effects import (
     has_small_cell,
     result_frame,
     rows_for,
+    tidy_rows,
 )
 from ips_outcomes.effects import binary_effect_from
 from ips_outcomes.errors import InputError
@@ -116,17 +117,7 @@ def adjusted_effects(
                 ("ess_treated", iptw.ess_["treated"], None, None),
                 ("ess_control", iptw.ess_["control"], None, None),
             ]
-            tidy = pl.DataFrame(
-                [(*s, frame.height) for s in stats],
-                schema={
-                    "statistic": pl.String,
-                    "estimate": pl.Float64,
-                    "ci_lower": pl.Float64,
-                    "ci_upper": pl.Float64,
-                    "n": pl.Int64,
-                },
-                orient="row",
-            )
+            tidy = tidy_rows(stats, frame.height)
             parts.append(
                 result_frame(
                     tidy,

@@ -20,6 +20,7 @@ from ips_outcomes.compare_effects import (
     has_small_cell,
     result_frame,
     rows_for,
+    tidy_rows,
 )
 from ips_outcomes.effects import binary_effect_from
 from ips_outcomes.errors import InputError
@@ -33,22 +34,6 @@ CONTROLS = "controls"
 def _pooled_arms(people: pl.DataFrame, intervention: str) -> pl.DataFrame:
     arm = pl.when(pl.col("service") == intervention).then(pl.lit(intervention))
     return people.with_columns(arm.otherwise(pl.lit(CONTROLS)).alias("arm"))
-
-
-def _tidy(
-    stats: Sequence[tuple[str, float | None, float | None, float | None]], n: int | None
-) -> pl.DataFrame:
-    return pl.DataFrame(
-        [(s, e, lo, hi, n) for s, e, lo, hi in stats],
-        schema={
-            "statistic": pl.String,
-            "estimate": pl.Float64,
-            "ci_lower": pl.Float64,
-            "ci_upper": pl.Float64,
-            "n": pl.Int64,
-        },
-        orient="row",
-    )
 
 
 def site_meta(
@@ -79,7 +64,7 @@ def site_meta(
             n = row["n_treated"] + row["n_control"]
             parts.append(
                 result_frame(
-                    _tidy(
+                    tidy_rows(
                         [
                             (
                                 "risk_ratio",
@@ -116,7 +101,7 @@ def site_meta(
             forest.append((f"Pooled ({kind} effect)", ratio, low, high, f"pooled_{kind}", None))
             parts.append(
                 result_frame(
-                    _tidy(
+                    tidy_rows(
                         [("risk_ratio", ratio, low, high), ("p_value", pooled.p, None, None)], None
                     ),
                     analysis="comparison_sites",
@@ -129,7 +114,7 @@ def site_meta(
             )
         parts.append(
             result_frame(
-                _tidy(
+                tidy_rows(
                     [
                         ("tau2", meta.tau2, None, None),
                         ("i2_percent", meta.i2, None, None),
@@ -185,7 +170,7 @@ def fidelity_context(
         ]
         parts.append(
             result_frame(
-                _tidy(stats, None),
+                tidy_rows(stats, None),
                 analysis="fidelity",
                 outcome="ips25",
                 window=None,
@@ -212,7 +197,7 @@ def fidelity_context(
         return ComparisonPart(parts, extras, statements)
     parts.append(
         result_frame(
-            _tidy(
+            tidy_rows(
                 [
                     ("r", corr.r, corr.ci_low, corr.ci_high),
                     ("p_value", corr.p, None, None),
@@ -256,7 +241,7 @@ def wellbeing_context(
             small = 0 < row["n"] < threshold
             parts.append(
                 result_frame(
-                    _tidy(
+                    tidy_rows(
                         [
                             ("mean_change", row["mean_change"], row["ci_lower"], row["ci_upper"]),
                             ("mean_baseline", row["mean_baseline"], None, None),
@@ -284,7 +269,7 @@ def wellbeing_context(
             for row in model.difference_in_change_.iter_rows(named=True):
                 parts.append(
                     result_frame(
-                        _tidy(
+                        tidy_rows(
                             [
                                 (
                                     "difference_in_change",

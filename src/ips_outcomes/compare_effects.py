@@ -94,6 +94,23 @@ def result_frame(
     ).select(pl.col(c).cast(t) for c, t in RESULT_SCHEMA.items())
 
 
+def tidy_rows(
+    stats: Sequence[tuple[str, float | None, float | None, float | None]], n: int | None
+) -> pl.DataFrame:
+    """Tidy effect rows (statistic, estimate, ci_lower, ci_upper, n) from plain tuples."""
+    return pl.DataFrame(
+        [(s, e, lo, hi, n) for s, e, lo, hi in stats],
+        schema={
+            "statistic": pl.String,
+            "estimate": pl.Float64,
+            "ci_lower": pl.Float64,
+            "ci_upper": pl.Float64,
+            "n": pl.Int64,
+        },
+        orient="row",
+    )
+
+
 def has_small_cell(effect: BinaryEffect, threshold: int) -> bool:
     """Whether any cell of the effect's 2x2 table holds 1 to threshold-1 people."""
     cells = (
