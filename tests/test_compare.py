@@ -155,3 +155,32 @@ def test_observational_design_iptw_balances_and_recovers_direction(tmp_path: Pat
         out.results, "comparison_adjusted", "employed", "IPS vs TAU", "risk_difference_iptw"
     )
     assert weighted["estimate"] < crude["estimate"]  # confounding inflates the crude effect
+
+
+def test_a_single_arm_cohort_is_described_not_compared(randomised) -> None:
+    people, _ = randomised
+    ips_only = people.filter(pl.col("service") == "IPS")
+    out = comparison_analysis(
+        ips_only,
+        pl.DataFrame(
+            schema={
+                "participant_id": pl.String,
+                "timepoint": pl.String,
+                "assessment_date": pl.Date,
+                "instrument": pl.String,
+                "score": pl.Float64,
+            }
+        ),
+        pl.DataFrame(
+            schema={"site": pl.String, "review_date": pl.Date, "item": pl.String, "score": pl.Int64}
+        ),
+        intervention="IPS",
+        controls=[],
+        main_window="18m",
+        design="randomised",
+        instruments=["WHO-5"],
+        benchmarks=[],
+        threshold=5,
+    )
+    assert out.statements["design"].startswith("Single-arm cohort")
+    assert not set(out.results["analysis"]) & {"comparison", "comparison_adjusted", "benchmarks"}

@@ -147,3 +147,18 @@ def test_employment_results_cover_every_outcome_window_and_grouping() -> None:
         "all_enrolled",
         "workers_only",
     }
+
+
+def test_a_group_with_no_denominator_has_no_proportion() -> None:
+    frame = pl.DataFrame({"y": [None, None]}, schema={"y": pl.Boolean})
+    row = rate_table(frame, "y", []).row(0, named=True)
+    assert (row["numerator"], row["denominator"], row["excluded"]) == (0, 0, 2)
+    assert (row["proportion"], row["ci_lower"], row["ci_upper"]) == (None, None, None)
+
+
+def test_report_formats_undefined_numbers_as_a_dash() -> None:
+    from ips_outcomes.report import format_number, format_share
+
+    assert format_number(float("inf")) == "–"
+    assert format_share(float("nan")) == "–"
+    assert format_share(0.5, float("nan"), float("nan")) == "50.0 %"

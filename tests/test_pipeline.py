@@ -244,3 +244,21 @@ def test_validate_command_lists_problems(project: Path) -> None:
         project, "validate", str(folder), "--strict", "--quarantine", str(project / "q.csv")
     )
     assert strict.returncode == 1
+
+
+def test_single_arm_cohort_runs_and_says_there_is_no_comparison(project: Path) -> None:
+    source = project / "cohorts" / "demo"
+    folder = project / "cohorts" / "ipsonly"
+    shutil.copytree(source, folder)
+    people = pl.read_csv(folder / "participants.csv", separator=";", infer_schema=False)
+    people.filter(pl.col("service") == "IPS").write_csv(folder / "participants.csv", separator=";")
+    for name in ("jobs", "education", "assessments"):
+        rows = pl.read_csv(folder / f"{name}.csv", separator=";", infer_schema=False)
+        rows.join(
+            people.filter(pl.col("service") == "IPS").select("participant_id"), on="participant_id"
+        ).write_csv(folder / f"{name}.csv", separator=";")
+    result = _run(project, "run", "cohorts/ipsonly")
+    assert result.returncode == 0, result.stderr
+    html = (project / "reports" / "ipsonly" / "report.html").read_text(encoding="utf-8")
+    assert "Single-arm cohort" in html
+    assert "Traceback" not in result.stderr

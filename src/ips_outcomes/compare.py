@@ -57,6 +57,13 @@ DESIGN_STATEMENTS = {
 }
 
 
+SINGLE_ARM = (
+    "Single-arm cohort: no control service is in the data, so no effect of the service can be "
+    "estimated here; the outcomes above describe the participants, and the published trials "
+    "are the comparison."
+)
+
+
 @dataclass(frozen=True)
 class ComparisonOutput:
     """Long-format results, figure inputs and the report's sentences."""
@@ -217,15 +224,21 @@ def comparison_analysis(
         Results, figure inputs and sentences.
     """
     pieces = [
-        ComparisonPart(crude_effects(people, intervention, controls, main_window, threshold)),
-        adjusted_effects(people, intervention, controls, main_window, threshold),
-        site_meta(people, intervention, main_window, threshold),
         fidelity_context(fidelity, people, intervention, main_window, threshold),
         wellbeing_context(assessments, people, intervention, controls, instruments, threshold),
-        benchmark_context(people, intervention, main_window, benchmarks, threshold),
     ]
-    extras: dict[str, object] = {}
     statements = {"design": DESIGN_STATEMENTS[design]}
+    if controls:
+        pieces += [
+            ComparisonPart(crude_effects(people, intervention, controls, main_window, threshold)),
+            adjusted_effects(people, intervention, controls, main_window, threshold),
+            site_meta(people, intervention, main_window, threshold),
+            benchmark_context(people, intervention, main_window, benchmarks, threshold),
+        ]
+    else:
+        statements["design"] = SINGLE_ARM
+        statements["benchmarks"] = "There is no control service to compare with."
+    extras: dict[str, object] = {}
     for piece in pieces:
         extras.update(piece.extras)
         statements.update(piece.statements)

@@ -49,12 +49,15 @@ def proportions(frame: pl.DataFrame, outcome: str, by: Sequence[str]) -> pl.Data
     grouped = known.group_by(by).agg(aggregations).sort(by) if by else known.select(aggregations)
     count = grouped.get_column("numerator").to_numpy()
     nobs = grouped.get_column("denominator").to_numpy()
-    low, high = proportion_confint(count, nobs, alpha=0.05, method="wilson")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        low, high = proportion_confint(count, nobs, alpha=0.05, method="wilson")
+        share = count / nobs
+    empty = nobs == 0  # no denominator: no proportion, rather than 0 % with an undefined CI
     return grouped.with_columns(
-        pl.Series("proportion", count / np.maximum(nobs, 1), dtype=pl.Float64),
-        pl.Series("ci_lower", np.asarray(low, dtype=float), dtype=pl.Float64),
-        pl.Series("ci_upper", np.asarray(high, dtype=float), dtype=pl.Float64),
-    )
+        pl.Series("proportion", np.where(empty, np.nan, share), dtype=pl.Float64),
+        pl.Series("ci_lower", np.where(empty, np.nan, low), dtype=pl.Float64),
+        pl.Series("ci_upper", np.where(empty, np.nan, high), dtype=pl.Float64),
+    ).with_columns(pl.col("proportion", "ci_lower", "ci_upper").fill_nan(None))
 
 
 def rate_table(

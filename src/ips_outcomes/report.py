@@ -8,6 +8,7 @@ is shown as text, never interpreted as HTML.
 from __future__ import annotations
 
 import base64
+import math
 from pathlib import Path
 from typing import Any
 
@@ -54,17 +55,21 @@ def format_share(value: float | None, low: float | None = None, high: float | No
     >>> format_share(0.4567, 0.40, 0.51)
     '45.7 % (40.0–51.0)'
     """
-    if value is None:
+    if value is None or not math.isfinite(value):
         return "–"
     text = f"{100 * value:.1f} %"
-    if low is not None and high is not None:
+    if low is not None and high is not None and math.isfinite(low) and math.isfinite(high):
         text += f" ({100 * low:.1f}–{100 * high:.1f})"
     return text
 
 
 def format_number(value: float | None, digits: int = 1) -> str:
-    """Format a summary statistic; `–` where suppressed or undefined."""
-    return "–" if value is None else f"{value:,.{digits}f}".replace(",", "\u00a0")
+    """Format a summary statistic; `–` where suppressed or undefined (NaN, infinite)."""
+    return (
+        "–"
+        if value is None or not math.isfinite(value)
+        else f"{value:,.{digits}f}".replace(",", "\u00a0")
+    )
 
 
 class Results:
