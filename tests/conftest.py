@@ -26,16 +26,22 @@ def cohort_dir(tmp_path: Path) -> Path:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked needs_r run R itself: required in CI, skipped (with the reason) elsewhere."""
+    """Tests needing R or a browser: required in CI, skipped (with the reason) elsewhere."""
     import os
     import shutil
 
-    if shutil.which("Rscript") or os.environ.get("CI"):
-        return  # in CI a missing R makes these tests fail, as they should
-    reason = "R is not installed (see .ci/run for the Debian packages); CI runs these tests"
-    for item in items:
-        if "needs_r" in item.keywords:
-            item.add_marker(pytest.mark.skip(reason=reason))
+    if os.environ.get("CI"):
+        return  # in CI a missing tool makes these tests fail, as they should
+    needs = {
+        "needs_r": ("Rscript", "R is not installed (see .ci/run for the Debian packages)"),
+        "needs_browser": ("chromium", "Chromium is not installed (Debian package chromium)"),
+    }
+    for marker, (tool, reason) in needs.items():
+        if shutil.which(tool):
+            continue
+        for item in items:
+            if marker in item.keywords:
+                item.add_marker(pytest.mark.skip(reason=f"{reason}; CI runs these tests"))
 
 
 @pytest.fixture

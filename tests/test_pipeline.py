@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import subprocess
 import sys
@@ -262,3 +263,63 @@ def test_single_arm_cohort_runs_and_says_there_is_no_comparison(project: Path) -
     html = (project / "reports" / "ipsonly" / "report.html").read_text(encoding="utf-8")
     assert "Single-arm cohort" in html
     assert "Traceback" not in result.stderr
+
+
+def test_an_independent_rerun_is_byte_identical(project: Path, first_run, tmp_path: Path) -> None:
+    """Same inputs and config, another folder: every output identical but the run time."""
+    twin = tmp_path / "twin"
+    twin.mkdir()
+    for name in ("Snakefile", "environment.yml"):
+        shutil.copy(project / name, twin)
+    for name in ("workflow", "config"):
+        shutil.copytree(project / name, twin / name)
+    shutil.copytree(project / "cohorts" / "demo", twin / "cohorts" / "demo")
+    result = _run(twin, "run", "cohorts/demo")
+    assert result.returncode == 0, result.stderr
+    ours, theirs = project / "reports" / "demo", twin / "reports" / "demo"
+    files = sorted(p.relative_to(ours) for p in ours.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(theirs) for p in theirs.rglob("*") if p.is_file())
+    assert len(files) >= 14
+    stamp = re.compile(r"run[_ ]started\W+\S+")
+    for name in files:
+        a, b = (ours / name).read_bytes(), (theirs / name).read_bytes()
+        if name.name in ("report.html", "provenance.json"):
+            a, b = (stamp.sub("", x.decode("utf-8")).encode("utf-8") for x in (a, b))
+        assert a == b, name
+
+
+@pytest.mark.needs_browser
+def test_report_renders_in_chromium_without_console_errors(
+    project: Path, first_run, tmp_path: Path
+) -> None:
+    chromium = shutil.which("chromium")
+    assert chromium, "chromium not found (Debian package chromium; .ci/run installs it)"
+    report = project / "reports" / "demo" / "report.html"
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--enable-logging=stderr",
+        "--v=0",
+    ]
+    shown = subprocess.run(
+        [chromium, *flags, "--dump-dom", report.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    console = [line for line in shown.stderr.splitlines() if ":CONSOLE" in line]
+    assert console == []
+    for section in ("summary", "employment", "survival", "comparison", "fidelity", "provenance"):
+        assert f'id="{section}"' in shown.stdout, section
+    assert shown.stdout.count("<img") == 5  # every figure embedded
+    html = report.read_text(encoding="utf-8")
+    assert not re.search(r'(src|href)="(https?:)?//', html)  # self-contained: nothing fetched

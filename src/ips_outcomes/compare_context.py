@@ -24,7 +24,7 @@ from ips_outcomes.compare_effects import (
 )
 from ips_outcomes.effects import binary_effect_from
 from ips_outcomes.errors import InputError
-from ips_outcomes.fidelity import fidelity_outcome_correlation, score_reviews
+from ips_outcomes.fidelity import fidelity_outcome_correlation, latest_reviews, score_reviews
 from ips_outcomes.meta import pool_sites, site_log_risk_ratios
 from ips_outcomes.wellbeing import RepeatedMeasuresModel, change_from_baseline
 
@@ -42,7 +42,7 @@ def site_meta(
     """Per-site risk ratios of employment (intervention vs all controls) and their pooling."""
     outcome = binary_outcomes(main_window)[0]
     frame = _pooled_arms(rows_for(people, outcome), intervention)
-    table = site_log_risk_ratios(frame, outcome.column, "arm", intervention, CONTROLS)
+    table = site_log_risk_ratios(frame, outcome.column, "arm", intervention, CONTROLS).sort("site")
     cells = ["events_treated", "events_control"]
     small = pl.any_horizontal(
         *(((pl.col(c) > 0) & (pl.col(c) < threshold)) for c in cells),
@@ -161,7 +161,8 @@ def fidelity_context(
             {"fidelity_reviews": pl.DataFrame()},
             {"fidelity": "No fidelity reviews were supplied."},
         )
-    scored = score_reviews(fidelity)
+    # joins and group-bys do not promise an order; figures and tables need one
+    scored = score_reviews(fidelity).sort("site", "review_date")
     parts = []
     for row in scored.iter_rows(named=True):
         stats = [
@@ -215,10 +216,12 @@ def fidelity_context(
             group="sites",
         )
     )
-    latest = scored.filter(pl.col("complete")).sort("review_date").group_by("site").last()
-    extras["fidelity_points"] = rates.join(
-        latest.select("site", pl.col("total").alias("x")), on="site"
-    ).select(pl.col("site").alias("label"), "x", pl.col("rate").alias("y"), "n")
+    latest = latest_reviews(scored)
+    extras["fidelity_points"] = (
+        rates.join(latest.select("site", pl.col("total").alias("x")), on="site")
+        .select(pl.col("site").alias("label"), "x", pl.col("rate").alias("y"), "n")
+        .sort("label")
+    )
     extras["fidelity_fit"] = (corr.intercept, corr.slope)
     statements["fidelity"] = corr.note
     return ComparisonPart(parts, extras, statements)
