@@ -7,7 +7,7 @@ RUNTIME := $(VENV)/.installed-runtime
 DEV := $(VENV)/.installed-dev
 INPUT ?= data/raw/synthetic
 
-.PHONY: report test install lint format synth bench clean help
+.PHONY: report test install lint format synth bench clean help messages
 
 help:
 	@echo "make report   install and run the pipeline on $(INPUT) -> reports/$$(basename $(INPUT))/"
@@ -46,6 +46,11 @@ format: $(DEV)
 
 synth: $(RUNTIME)
 	$(BIN)/ips-outcomes synth --participants 600 --seed 2024 --out data/raw/synthetic
+
+# Refresh locales/messages.pot and add new texts (untranslated) to each language's .po file;
+# tests/test_i18n.py fails until every text has a translation.
+messages: $(RUNTIME)
+	$(BIN)/python -m ips_outcomes.catalogue
 
 clean:
 	rm -rf data/interim data/processed reports/*/ logs .snakemake

@@ -20,3 +20,4 @@ rule all:
     input:
         report=f"reports/{COHORT}/report.html",
         results=f"reports/{COHORT}/results.csv",
+        tables=f"reports/{COHORT}/tables",

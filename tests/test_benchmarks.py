@@ -192,20 +192,35 @@ def test_summary_places_the_cohort_among_the_trials(shipped: dict[str, Benchmark
     benchmarks = list(shipped.values())
     close = compare_with_benchmarks(binary_effect(104, 200, 50, 200), benchmarks).summary
     assert close == (
-        "The IPS employment rate here (52 %, 104 of 200) is within the range of the randomised"
-        " trials (37–61 %); the risk ratio 2.08 (1.58–2.74) is close to the pooled 2.07 of"
+        "The IPS employment rate here (52%, 104 of 200) is within the range of the randomised"
+        " trials (37–61%). The risk ratio 2.08 (1.58–2.74) is close to the pooled 2.07 of"
         " Brinchmann et al. 2020 (meta-analyses: 1.63–2.40)."
     )
     low = compare_with_benchmarks(binary_effect(30, 100, 25, 100), benchmarks).summary
-    assert "is below the randomised trials (37–61 %)" in low
-    assert "below every pooled estimate; its CI includes the nearest, 1.63" in low
+    assert "is below the randomised trials (37–61%)" in low
+    assert (
+        "below every pooled estimate (meta-analyses: 1.63–2.40); its CI includes the nearest, 1.63"
+        in low
+    )
     high = compare_with_benchmarks(binary_effect(70, 100, 10, 100), benchmarks).summary
     assert "is above the randomised trials" in high
-    assert "above every pooled estimate; its CI excludes the nearest, 2.40 of Modini" in high
+    assert "its CI excludes the nearest, 2.40 of Modini" in high
     none = compare_with_benchmarks(binary_effect(20, 100, 0, 100), benchmarks).summary
-    assert none.endswith("the risk ratio cannot be estimated (an arm has no events).")
+    assert none.endswith("The risk ratio cannot be estimated (an arm has no events).")
 
 
 def test_summary_without_benchmarks_still_reads() -> None:
-    summary = compare_with_benchmarks(binary_effect(5, 10, 2, 10), [], outcome_words="rate").summary
-    assert summary == "The IPS rate here (50 %, 5 of 10); the risk ratio 2.50 (0.63–10.00)."
+    summary = compare_with_benchmarks(binary_effect(5, 10, 2, 10), []).summary
+    assert summary == (
+        "The IPS employment rate here is 50% (5 of 10). The risk ratio is 2.50 (0.63–10.00)."
+    )
+
+
+def test_summary_reads_in_swedish_with_decimal_commas(shipped: dict[str, Benchmark]) -> None:
+    from ips_outcomes.i18n import Translator
+
+    out = compare_with_benchmarks(binary_effect(104, 200, 50, 200), list(shipped.values()))
+    swedish = Translator("sv").render_all(out.messages)
+    assert "2,08 (1,58–2,74)" in swedish
+    assert "52\xa0%" in swedish
+    assert "employment rate" not in swedish

@@ -13,6 +13,7 @@ from ips_outcomes.compare import DESIGN_STATEMENTS, comparison_analysis, usable_
 from ips_outcomes.compare_effects import has_small_cell
 from ips_outcomes.dataset import build_dataset, to_wide
 from ips_outcomes.effects import binary_effect, binary_effect_from
+from ips_outcomes.i18n import Translator
 from ips_outcomes.ingest import ingest
 from ips_outcomes.synth import SynthConfig, generate, write
 
@@ -89,7 +90,7 @@ def test_every_part_of_the_comparison_is_in_the_results(randomised) -> None:
         "benchmarks",
     }
     assert out.statements["design"] == DESIGN_STATEMENTS["randomised"]
-    assert "randomised trials" in out.statements["benchmarks"]
+    assert "randomised trials" in Translator("en").render_all(out.statements["benchmarks"])
     i2 = _value(out.results, "comparison_sites", "employed", "DerSimonian-Laird", "i2_percent")
     assert 0 <= i2["estimate"] <= 100
     gains = out.results.filter(

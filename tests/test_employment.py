@@ -54,7 +54,8 @@ def test_rate_results_state_the_denominator_and_the_excluded() -> None:
         for r in rows.to_dicts()
     }
     assert got[("IPS", "proportion")] == (6 / 11, 11, False)
-    assert got[("IPS", "excluded")] == (None, 11, True)  # 2 people: below the threshold
+    # 2 people, published: follow-up completeness is not suppressed (11 + 2 = 13 enrolled anyway)
+    assert got[("IPS", "excluded")] == (2.0, 11, False)
     assert got[("TAU", "count")] == (None, 8, True)  # 2 of 8 reveals a small count
     assert got[("TAU", "excluded")] == (0.0, 8, False)
 
@@ -154,11 +155,3 @@ def test_a_group_with_no_denominator_has_no_proportion() -> None:
     row = rate_table(frame, "y", []).row(0, named=True)
     assert (row["numerator"], row["denominator"], row["excluded"]) == (0, 0, 2)
     assert (row["proportion"], row["ci_lower"], row["ci_upper"]) == (None, None, None)
-
-
-def test_report_formats_undefined_numbers_as_a_dash() -> None:
-    from ips_outcomes.report import format_number, format_share
-
-    assert format_number(float("inf")) == "–"
-    assert format_share(float("nan")) == "–"
-    assert format_share(0.5, float("nan"), float("nan")) == "50.0 %"

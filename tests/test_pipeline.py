@@ -12,6 +12,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from ips_outcomes.catalogue import template_messages
+from ips_outcomes.config import load_config
+from ips_outcomes.disclosure import disclosure_violations
+from ips_outcomes.publish import ReportFiles, report_stage, tables_stage
 from ips_outcomes.synth import SynthConfig, generate, write
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,6 +94,12 @@ def test_run_writes_report_and_results(project: Path, first_run) -> None:
         "figures/forest_sites.svg",
         "figures/forest_benchmarks.svg",
         "figures/fidelity.svg",
+        "figures/flow.png",
+        "figures/flow.svg",
+        "tables/tables.xlsx",
+        "tables/employment.csv",
+        "tables/baseline.csv",
+        "tables/flow.csv",
     ):
         assert (out / name).is_file(), name
     processed = project / "data" / "processed" / "demo"
@@ -127,13 +137,30 @@ def test_results_match_an_independent_computation(project: Path, first_run) -> N
 
 def test_published_counts_respect_the_small_cell_threshold(project: Path, first_run) -> None:
     results = pl.read_csv(project / "reports" / "demo" / "results.csv")
-    people_counts = results.filter(pl.col("statistic").is_in(["n", "count", "excluded"]))
+    people_counts = results.filter(pl.col("statistic").is_in(["n", "count", "events"]))
     counts = people_counts["estimate"].drop_nulls()
     assert ((counts == 0) | (counts >= 5)).all()
-    denominators = results["n"].drop_nulls()
-    assert ((denominators == 0) | (denominators >= 5)).all()
+    sized = results.filter(pl.col("statistic") != "excluded")["n"].drop_nulls()
+    assert ((sized == 0) | (sized >= 5)).all()
     assert results.filter(pl.col("suppressed")).height > 0  # the small demo cohort has some
+    assert results.filter(pl.col("secondary")).height > 0  # and needs secondary suppression
     assert not set(results["statistic"]) & {"min", "max"}
+    # no lone withheld cell in any total, no small count, no proportion beside a withheld count
+    threshold = 5
+    assert (
+        disclosure_violations(pl.read_parquet(project / "reports/demo/results.parquet"), threshold)
+        == []
+    )
+
+
+def test_published_tables_hold_no_small_count(project: Path, first_run) -> None:
+    tables = project / "reports" / "demo" / "tables"
+    for path in sorted(tables.glob("*.csv")):
+        table = pl.read_csv(path, encoding="utf8-lossy")
+        for column in table.columns:
+            if column in ("People", "Participants", "People with the outcome", "Denominator"):
+                values = table[column].drop_nulls()
+                assert ((values == 0) | (values >= 5)).all(), (path.name, column)
 
 
 def test_report_escapes_text_from_the_data(project: Path, first_run) -> None:
@@ -141,7 +168,9 @@ def test_report_escapes_text_from_the_data(project: Path, first_run) -> None:
     assert "&lt;b&gt;Bergen&lt;/b&gt;" in html
     assert "<b>Bergen" not in html
     for section in (
-        'id="summary"',
+        'id="findings"',
+        'id="flow"',
+        'id="baseline"',
         'id="employment"',
         'id="thl"',
         'id="continuous"',
@@ -318,8 +347,61 @@ def test_report_renders_in_chromium_without_console_errors(
     assert shown.returncode == 0, shown.stderr[-2000:]
     console = [line for line in shown.stderr.splitlines() if ":CONSOLE" in line]
     assert console == []
-    for section in ("summary", "employment", "survival", "comparison", "fidelity", "provenance"):
+    for section in (
+        "findings",
+        "flow",
+        "baseline",
+        "employment",
+        "thl",
+        "survival",
+        "comparison",
+        "wellbeing",
+        "fidelity",
+        "sites",
+        "data-quality",
+        "methods",
+        "provenance",
+    ):
         assert f'id="{section}"' in shown.stdout, section
-    assert shown.stdout.count("<img") == 5  # every figure embedded
+    assert shown.stdout.count("<img") == 6  # every figure embedded
+    assert 'id="table1"' in shown.stdout
     html = report.read_text(encoding="utf-8")
     assert not re.search(r'(src|href)="(https?:)?//', html)  # self-contained: nothing fetched
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "number"), [("sv", "Deltagare", ","), ("fi", "Osallistujat", ",")]
+)
+def test_the_report_and_tables_read_in_a_nordic_language(
+    project: Path, first_run, tmp_path: Path, language: str, heading: str, number: str
+) -> None:
+    config = load_config(project, {"input_dir": "cohorts/demo", "language": language})
+    out = project / "reports" / "demo"
+    files = ReportFiles(
+        html=tmp_path / "report.html",
+        provenance=tmp_path / "provenance.json",
+        flow_png=tmp_path / "flow.png",
+        flow_svg=tmp_path / "flow.svg",
+    )
+    figures = {p.stem: p for p in (out / "figures").glob("*.png") if p.stem != "flow"}
+    report_stage(
+        config,
+        out / "results.parquet",
+        project / "data" / "interim" / "demo" / "ingest.json",
+        files,
+        project,
+        figures,
+        project / "data" / "processed" / "demo" / "comparison.json",
+    )
+    html = files.html.read_text(encoding="utf-8")
+    assert f'<html lang="{language}">' in html
+    assert f">{heading}<" in html
+    english = [m for m in template_messages() if len(m) > 25 and "{" not in m]
+    assert [m for m in english if m in html] == []  # every fixed sentence is translated
+    assert re.search(r"\d,\d\xa0%", html)  # shares with a decimal comma
+    assert "Records read" not in files.flow_svg.read_text(encoding="utf-8")  # figure translated
+    written = tables_stage(config, out / "results.parquet", tmp_path / "tables")
+    employment = (tmp_path / "tables" / "employment.csv").read_text(encoding="utf-8-sig")
+    assert employment.splitlines()[0].count(";") > 3  # a Nordic Excel reads ';' and ','
+    assert re.search(r";0,\d+;", employment)
+    assert (tmp_path / "tables" / "tables.xlsx") in written

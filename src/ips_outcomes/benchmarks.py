@@ -8,7 +8,7 @@ The figures live in `config/benchmarks.yaml` (its header lists the keys); propor
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ import yaml
 
 from ips_outcomes.effects import BinaryEffect, binary_effect
 from ips_outcomes.errors import InputError
+from ips_outcomes.i18n import Message, Translator, count, num, pct, text
 
 DESIGNS = ("rct", "review", "meta_analysis", "single_arm")
 MEASURES = ("RD", "RR", "OR")
@@ -65,7 +66,12 @@ class BenchmarkComparison:
     """Forest-plot rows (label, measure, estimate, CI, source, design, note) and a summary."""
 
     rows: pl.DataFrame
-    summary: str
+    messages: tuple[Message, ...]
+
+    @property
+    def summary(self) -> str:
+        """The summary in English (the report renders `messages` in its own language)."""
+        return Translator("en").render_all(self.messages)
 
 
 _KEYS = [f.name for f in fields(Benchmark)]
@@ -220,52 +226,90 @@ def _rows(label: str, e: BinaryEffect, *rest: str | None) -> list[tuple[object, 
     return rows + (rr if e.rr is not None else [])
 
 
-def _span(values: Sequence[float], show: Callable[[float], str] = "{:.2f}".format) -> str:
-    low, high = show(min(values)), show(max(values))
-    return low if low == high else f"{low.removesuffix(' %')}–{high}"
-
-
 def _ips_rate(b: Benchmark) -> float | None:
     if b.events_treated is not None and b.n_treated is not None:
         return b.events_treated / b.n_treated
     return b.rate_treated
 
 
-def _summary(cohort: BinaryEffect, benchmarks: Sequence[Benchmark], words: str) -> str:
-    rate, rr, n = cohort.risk_treated, cohort.rr, cohort.n_treated
-    text = f"The IPS {words} here ({_pct(rate)}, {cohort.events_treated} of {n})"
+RATE_WITHIN = (
+    "The IPS employment rate here ({rate}, {k} of {n}) is within the range of the randomised "
+    "trials ({trials})."
+)
+RATE_ABOVE = (
+    "The IPS employment rate here ({rate}, {k} of {n}) is above the randomised trials ({trials})."
+)
+RATE_BELOW = (
+    "The IPS employment rate here ({rate}, {k} of {n}) is below the randomised trials ({trials})."
+)
+RATE_ONLY = "The IPS employment rate here is {rate} ({k} of {n})."
+RR_NONE = "The risk ratio cannot be estimated (an arm has no events)."
+RR_ONLY = "The risk ratio is {rr}."
+RR_CLOSE = "The risk ratio {rr} is close to the pooled {pooled} of {label} (meta-analyses: {span})."
+RR_BETWEEN = (
+    "The risk ratio {rr} lies between the pooled estimates, nearest the {pooled} of {label} "
+    "(meta-analyses: {span})."
+)
+RR_OUTSIDE = {
+    ("above", True): "The risk ratio {rr} is above every pooled estimate (meta-analyses: {span}); "
+    "its CI includes the nearest, {pooled} of {label}.",
+    ("above", False): "The risk ratio {rr} is above every pooled estimate (meta-analyses: {span}); "
+    "its CI excludes the nearest, {pooled} of {label}.",
+    ("below", True): "The risk ratio {rr} is below every pooled estimate (meta-analyses: {span}); "
+    "its CI includes the nearest, {pooled} of {label}.",
+    ("below", False): "The risk ratio {rr} is below every pooled estimate (meta-analyses: {span}); "
+    "its CI excludes the nearest, {pooled} of {label}.",
+}
+#: Every sentence the summary can use (for the translation catalogues).
+MESSAGES: tuple[str, ...] = (
+    RATE_WITHIN,
+    RATE_ABOVE,
+    RATE_BELOW,
+    RATE_ONLY,
+    RR_NONE,
+    RR_ONLY,
+    RR_CLOSE,
+    RR_BETWEEN,
+    *RR_OUTSIDE.values(),
+)
+
+
+def _summary(cohort: BinaryEffect, benchmarks: Sequence[Benchmark]) -> list[Message]:
+    rate, rr = cohort.risk_treated, cohort.rr
+    args = {"rate": pct(rate), "k": count(cohort.events_treated), "n": count(cohort.n_treated)}
     trials = [b for b in benchmarks if b.design in ("rct", "review") and b.standard_outcome]
     rates = [r for b in trials if (r := _ips_rate(b)) is not None]
     if rates:
-        where = "within the range of" if min(rates) <= rate <= max(rates) else "above"
-        where = "below" if rate < min(rates) else where
-        text += f" is {where} the randomised trials ({_span(rates, _pct)})"
+        sentence = RATE_WITHIN if min(rates) <= rate <= max(rates) else RATE_ABOVE
+        sentence = RATE_BELOW if rate < min(rates) else sentence
+        found = [Message(sentence, args | {"trials": pct((min(rates), max(rates)))})]
+    else:
+        found = [Message(RATE_ONLY, args)]
     if rr is None or cohort.rr_lower is None or cohort.rr_upper is None:
-        return text + "; the risk ratio cannot be estimated (an arm has no events)."
-    text += f"; the risk ratio {rr:.2f} ({cohort.rr_lower:.2f}–{cohort.rr_upper:.2f})"
+        return [*found, Message(RR_NONE)]
+    shown = num((rr, cohort.rr_lower, cohort.rr_upper))
     meta = [b for b in benchmarks if b.design == "meta_analysis"]
     pooled = [(b.label, b.effect) for b in meta if b.effect and b.effect.measure == "RR"]
     if not pooled:
-        return text + "."
+        return [*found, Message(RR_ONLY, {"rr": shown})]
     label, near = min(pooled, key=lambda pair: abs(math.log(rr / pair[1].estimate)))
     low, high = min(e.estimate for _, e in pooled), max(e.estimate for _, e in pooled)
+    values = {"rr": shown, "pooled": num(near.estimate), "label": text(label)}
+    values["span"] = num((low, high))
     if near.lower <= rr <= near.upper:
-        text += f" is close to the pooled {near.estimate:.2f} of {label}"
+        sentence = RR_CLOSE
     elif low <= rr <= high:
-        text += f" lies between the pooled estimates, nearest the {near.estimate:.2f} of {label}"
+        sentence = RR_BETWEEN
     else:
-        side = "above" if rr > high else "below"
         covers = cohort.rr_lower <= near.estimate <= cohort.rr_upper
-        text += f" is {side} every pooled estimate; its CI {'includes' if covers else 'excludes'}"
-        text += f" the nearest, {near.estimate:.2f} of {label}"
-    return f"{text} (meta-analyses: {_span([low, high])})."
+        sentence = RR_OUTSIDE["above" if rr > high else "below", covers]
+    return [*found, Message(sentence, values)]
 
 
 def compare_with_benchmarks(
     cohort: BinaryEffect,
     benchmarks: Sequence[Benchmark],
     label: str = "This cohort",
-    outcome_words: str = "employment rate",
 ) -> BenchmarkComparison:
     """Forest-plot rows of published, recomputed and cohort effects, and a plain summary.
 
@@ -284,8 +328,8 @@ def compare_with_benchmarks(
     [('Meta B', 'RR', 'published'), ('This cohort', 'RD', 'this cohort'),
      ('This cohort', 'RR', 'this cohort')]
     >>> print(out.summary)  # doctest: +NORMALIZE_WHITESPACE
-    The IPS employment rate here (50 %, 50 of 100) is above the randomised trials (40 %);
-    the risk ratio 2.00 (1.35–2.96) is close to the pooled 2.00 of Meta B (meta-analyses: 2.00).
+    The IPS employment rate here (50%, 50 of 100) is above the randomised trials (40%).
+    The risk ratio 2.00 (1.35–2.96) is close to the pooled 2.00 of Meta B (meta-analyses: 2.00).
     """
     rows: list[tuple[object, ...]] = []
     for b in benchmarks:
@@ -296,4 +340,4 @@ def compare_with_benchmarks(
     counts = "{}/{} vs {}/{}".format(*astuple(cohort)[:4])
     rows += _rows(label, cohort, "this cohort", None, counts)
     frame = pl.DataFrame(rows, schema=_ROWS_SCHEMA, orient="row")
-    return BenchmarkComparison(frame, _summary(cohort, benchmarks, outcome_words))
+    return BenchmarkComparison(frame, tuple(_summary(cohort, benchmarks)))

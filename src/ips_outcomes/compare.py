@@ -26,6 +26,7 @@ from ips_outcomes.compare_context import (
 from ips_outcomes.compare_effects import (
     COMPARISON,
     ComparisonPart,
+    Statement,
     binary_outcomes,
     crude_effects,
     has_small_cell,
@@ -57,11 +58,15 @@ DESIGN_STATEMENTS = {
 }
 
 
+NO_CONTROL = "There is no control service to compare with."
 SINGLE_ARM = (
     "Single-arm cohort: no control service is in the data, so no effect of the service can be "
     "estimated here; the outcomes above describe the participants, and the published trials "
     "are the comparison."
 )
+
+#: The fixed sentences of the comparison (for the translation catalogues).
+MESSAGES: tuple[str, ...] = (*DESIGN_STATEMENTS.values(), SINGLE_ARM, NO_CONTROL)
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,7 @@ class ComparisonOutput:
 
     results: pl.DataFrame
     extras: dict[str, object] = field(default_factory=dict)
-    statements: dict[str, str] = field(default_factory=dict)
+    statements: dict[str, Statement] = field(default_factory=dict)
 
 
 def usable_covariates(frame: pl.DataFrame, covariates: Sequence[str] = BASELINE) -> list[str]:
@@ -86,7 +91,8 @@ def adjusted_effects(
     threshold: int,
 ) -> ComparisonPart:
     """Regression-adjusted OR and RR, and IPTW RD and RR with balance, per control."""
-    parts, statements, balance = [], {}, {}
+    parts, balance = [], {}
+    statements: dict[str, Statement] = {}
     for control in controls:
         label = f"{intervention} vs {control}"
         for index, outcome in enumerate(binary_outcomes(main_window)):
@@ -227,7 +233,7 @@ def comparison_analysis(
         fidelity_context(fidelity, people, intervention, main_window, threshold),
         wellbeing_context(assessments, people, intervention, controls, instruments, threshold),
     ]
-    statements = {"design": DESIGN_STATEMENTS[design]}
+    statements: dict[str, Statement] = {"design": DESIGN_STATEMENTS[design]}
     if controls:
         pieces += [
             ComparisonPart(crude_effects(people, intervention, controls, main_window, threshold)),
@@ -237,7 +243,7 @@ def comparison_analysis(
         ]
     else:
         statements["design"] = SINGLE_ARM
-        statements["benchmarks"] = "There is no control service to compare with."
+        statements["benchmarks"] = NO_CONTROL
     extras: dict[str, object] = {}
     for piece in pieces:
         extras.update(piece.extras)

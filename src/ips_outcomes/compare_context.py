@@ -16,6 +16,7 @@ import polars as pl
 from ips_outcomes.benchmarks import Benchmark, compare_with_benchmarks
 from ips_outcomes.compare_effects import (
     ComparisonPart,
+    Statement,
     binary_outcomes,
     has_small_cell,
     result_frame,
@@ -24,7 +25,13 @@ from ips_outcomes.compare_effects import (
 )
 from ips_outcomes.effects import binary_effect_from
 from ips_outcomes.errors import InputError
-from ips_outcomes.fidelity import fidelity_outcome_correlation, latest_reviews, score_reviews
+from ips_outcomes.fidelity import (
+    NOT_ESTIMATED,
+    fidelity_outcome_correlation,
+    latest_reviews,
+    score_reviews,
+)
+from ips_outcomes.i18n import Message, text
 from ips_outcomes.meta import pool_sites, site_log_risk_ratios
 from ips_outcomes.wellbeing import RepeatedMeasuresModel, change_from_baseline
 
@@ -189,11 +196,11 @@ def fidelity_context(
         .sort("site")
     )
     extras: dict[str, object] = {"fidelity_reviews": scored}
-    statements = {}
+    statements: dict[str, Statement] = {}
     try:
         corr = fidelity_outcome_correlation(rates, scored)
     except (ValueError, InputError) as why:
-        statements["fidelity"] = f"No correlation with employment was estimated: {why}"
+        statements["fidelity"] = (Message(NOT_ESTIMATED, {"why": text(str(why))}),)
         extras["fidelity_points"] = pl.DataFrame()
         return ComparisonPart(parts, extras, statements)
     parts.append(
@@ -223,7 +230,7 @@ def fidelity_context(
         .sort("label")
     )
     extras["fidelity_fit"] = (corr.intercept, corr.slope)
-    statements["fidelity"] = corr.note
+    statements["fidelity"] = corr.messages
     return ComparisonPart(parts, extras, statements)
 
 
@@ -236,7 +243,8 @@ def wellbeing_context(
     threshold: int,
 ) -> ComparisonPart:
     """Change from baseline per service and the mixed-model difference in change."""
-    parts, statements = [], {}
+    parts: list[pl.DataFrame] = []
+    statements: dict[str, Statement] = {}
     present = set(assessments["instrument"].unique().to_list()) if assessments.height else set()
     for instrument in (i for i in instruments if i in present):
         change = change_from_baseline(assessments, people, instrument)
@@ -340,4 +348,4 @@ def benchmark_context(
         .alias("kind"),
         pl.col("source").alias("group"),
     )
-    return ComparisonPart(frames, {"benchmark_forest": forest}, {"benchmarks": comparison.summary})
+    return ComparisonPart(frames, {"benchmark_forest": forest}, {"benchmarks": comparison.messages})

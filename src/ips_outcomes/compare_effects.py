@@ -15,7 +15,11 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from ips_outcomes.effects import BinaryEffect, binary_effect_from, continuous_effect, effect_rows
+from ips_outcomes.i18n import Message
 from ips_outcomes.results import RESULT_SCHEMA
+
+#: A sentence for the report: plain text (a message id) or translatable messages.
+Statement = str | tuple[Message, ...]
 
 COMPARISON = "comparison"
 
@@ -37,7 +41,7 @@ class ComparisonPart:
 
     results: list[pl.DataFrame]
     extras: dict[str, object] = field(default_factory=dict)
-    statements: dict[str, str] = field(default_factory=dict)
+    statements: dict[str, Statement] = field(default_factory=dict)
 
 
 def binary_outcomes(main_window: str) -> tuple[BinaryOutcome, ...]:

@@ -27,6 +27,8 @@ BLUE, ORANGE, BLACK = ps.PALETTE[0], ps.PALETTE[1], ps.PALETTE[6]
 #: Colour of each kind of forest plot row: trials black, pooled blue, this cohort vermillion.
 KIND_COLOURS = {"study": BLACK, "pooled_fixed": BLUE, "pooled_random": BLUE, "this_cohort": ORANGE}
 #: IPS fidelity scale (25 items, total 25-125): band name, lowest and highest whole total.
+ESTIMATE_HEADER = "Estimate (95% CI)"
+POINT_AREA = "Point area is proportional to the number of participants."
 FIDELITY_BANDS = ("Not IPS", 25, 73), ("Fair", 74, 99), ("Good", 100, 114), ("Exemplary", 115, 125)
 # Inches: a forest plot row, the room kept for the title and the x axis, the narrowest panel.
 ROW, TITLE, AXIS, MIN_PANEL = 0.25, 0.36, 0.55, 2.6
@@ -82,13 +84,16 @@ def forest_figure(
     slots: list[tuple[float, str, str | None, int]] = []  # y, text, kind (None: heading), row
     y, last = 0.0, None
     for index, (label, kind, group) in enumerate(rows.select("label", "kind", "group").rows()):
+        # Fixed labels ("Pooled (random effect)", group headings) are translated; data
+        # labels such as site names have no catalogue entry and pass through unchanged.
+        label = ps.translate(label)
         if group is not None and (index == 0 or group != last):
-            slots.append((y := y + (0.5 if slots else 0.0), group, None, index))
+            slots.append((y := y + (0.5 if slots else 0.0), ps.translate(group), None, index))
             y += 1
         slots.append((y, label, kind, index))
         y, last = y + 1, group
     values = rows.select("estimate", "lower", "upper", "weight").rows()
-    texts = ["Estimate (95% CI)", *(_number(*v[:3]) for v in values)]
+    texts = [ps.translate(ESTIMATE_HEADER), *(_number(*v[:3]) for v in values)]
     indent = 0.12 if rows["group"].null_count() < rows.height else 0.0
     widths = [ps.text_width(t, ps.TABLE_SIZE, bold=k != "study") for _, t, k, _ in slots]
     label_w = indent + max(widths)
@@ -163,7 +168,7 @@ def scatter_figure(
     xs, ys, counts = points["x"].to_list(), points["y"].to_list(), points["n"].to_list()
     top = max((c for c in counts if c is not None), default=0.0)
     areas = [60.0 if c is None or top <= 0 else max(12.0, 240.0 * c / top) for c in counts]
-    caption += "\nPoint area is proportional to the number of participants." if top > 0 else ""
+    caption += "\n" + ps.translate(POINT_AREA) if top > 0 else ""
     figure, ax = _figure(ps.WIDTH, ps.PAD + 0.6, ps.PAD + 0.1, 3.6, 0.25, title, caption)
     x_lo, x_hi = min(min(xs) - 6, 68.0), max(max(xs) + 4, 127.0)
     with mpl.rc_context(STYLE):
@@ -173,8 +178,9 @@ def scatter_figure(
             start, end = max(lowest - 0.5, x_lo), min(highest + 0.5, x_hi)
             shade = "#EBEBEB" if number % 2 == 0 else "#F7F7F7"
             ax.axvspan(start, end, facecolor=shade, edgecolor="none", zorder=0)
-            ax.text((start + end) / 2, 1.02, name, transform=above, ha="center", **TEXT)
-        ax.yaxis.set_major_formatter("{x:.0%}")
+            label = ps.translate(name)
+            ax.text((start + end) / 2, 1.02, label, transform=above, ha="center", **TEXT)
+        ax.yaxis.set_major_formatter(lambda y, _: ps.decimal(100 * y, 0) + "%")
         ax.grid(axis="y", color="#D9D9D9", linewidth=0.5)
         taken: list[Box] = []
         if fit is not None:
@@ -215,9 +221,9 @@ def _checked(
 def _number(estimate: float, lower: float | None, upper: float | None) -> str:
     """Format ``"1.23 (1.05–1.44)"``, with "to" between negative limits and a true minus."""
     if lower is None or upper is None:
-        return f"{estimate:.2f}".replace("-", "−")
-    between = " to " if lower < 0 else "–"
-    return f"{estimate:.2f} ({lower:.2f}{between}{upper:.2f})".replace("-", "−")
+        return ps.decimal(estimate, 2)
+    between = " " + ps.translate("to") + " " if lower < 0 else "–"
+    return f"{ps.decimal(estimate, 2)} ({ps.decimal(lower, 2)}{between}{ps.decimal(upper, 2)})"
 
 
 def _figure(
@@ -247,7 +253,7 @@ def _forest_x_axis(ax: Axes, numbers: list[float], log: bool, reference: float, 
             ticks = [m * 10.0**p for p in powers for m in mantissas if lo <= m * 10.0**p <= hi]
             if 3 <= len(ticks) <= 9:
                 break  # else the last try: one break per decade
-        ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+        ax.set_xticks(ticks, [f"{t:g}".replace(".", ps.decimal(0.5, 1)[1]) for t in ticks])
         ax.set_xticks([], minor=True)
     else:
         lo, hi = lo - ((hi - lo) * 0.06 or 1.0), hi + ((hi - lo) * 0.06 or 1.0)

@@ -26,6 +26,7 @@ import polars as pl
 from scipy import stats
 
 from ips_outcomes.contract import FIDELITY_ITEMS
+from ips_outcomes.i18n import Message, Translator, count, num
 
 #: Section of each item: staffing (S), organisation (O), services (V).
 SECTIONS: dict[str, str] = {"S": "staffing", "O": "organisation", "V": "services"}
@@ -175,7 +176,12 @@ class FidelityCorrelation:
     intercept: float
     sites: tuple[str, ...]
     unmatched: tuple[str, ...]
-    note: str
+    messages: tuple[Message, ...]
+
+    @property
+    def note(self) -> str:
+        """The reading in English (the report renders `messages` in its own language)."""
+        return Translator("en").render_all(self.messages)
 
 
 def fidelity_outcome_correlation(
@@ -237,19 +243,35 @@ def fidelity_outcome_correlation(
         intercept=float(fit.intercept),
         sites=tuple(str(s) for s in joined["site"].to_list()),
         unmatched=tuple(str(s) for s in unmatched),
-        note=_note(n, r, low, high),
+        messages=_note(n, r, low, high),
     )
 
 
-def _note(n: int, r: float, low: float, high: float) -> str:
-    """One-sentence reading of the correlation beside the published ones."""
-    text = f"{n} sites: r = {r:.2f} (95 % CI {low:.2f} to {high:.2f}, Fisher z)."
+CORRELATION = "{n} sites: r = {r} (95 % CI {low} to {high}, Fisher z)."
+WIDE = {
+    (
+        True,
+        True,
+    ): "With so few sites the interval is wide; it includes the published r = {published} "
+    "and zero.",
+    (True, False): "With so few sites the interval is wide; it includes the published "
+    "r = {published}.",
+    (False, True): "With so few sites the interval is wide; it excludes the published "
+    "r = {published} but includes zero.",
+    (False, False): "With so few sites the interval is wide; it excludes the published "
+    "r = {published}.",
+}
+NOT_ESTIMATED = "No correlation with employment was estimated: {why}"
+#: Every sentence of the correlation's reading (for the translation catalogues).
+MESSAGES: tuple[str, ...] = (CORRELATION, *WIDE.values(), NOT_ESTIMATED)
+
+
+def _note(n: int, r: float, low: float, high: float) -> tuple[Message, ...]:
+    """Read the correlation beside the published ones."""
+    found = [Message(CORRELATION, {"n": count(n), "r": num(r), "low": num(low), "high": num(high)})]
     published = [p.r for p in PUBLISHED_CORRELATIONS]
     if high - low > 0.5:
-        inside = "includes" if low <= min(published) and max(published) <= high else "excludes"
-        text += (
-            f" With so few sites the interval is wide; it {inside} the published"
-            f" r = {min(published):.2f}-{max(published):.2f}"
-            + (" and zero." if low <= 0 <= high else ".")
-        )
-    return text
+        inside = low <= min(published) and max(published) <= high
+        sentence = WIDE[inside, low <= 0 <= high]
+        found.append(Message(sentence, {"published": num((min(published), max(published)))}))
+    return tuple(found)

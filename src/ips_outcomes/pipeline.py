@@ -15,13 +15,14 @@ import duckdb
 import polars as pl
 
 from ips_outcomes import disclosure, results
+from ips_outcomes import figure_text as text
 from ips_outcomes.config import AnalysisConfig
 from ips_outcomes.dataset import build_dataset, to_wide
 from ips_outcomes.employment import employment_results
+from ips_outcomes.i18n import Translator
 from ips_outcomes.ingest import ingest
-from ips_outcomes.provenance import collect_provenance
+from ips_outcomes.plot_style import language
 from ips_outcomes.quarterly import quarterly_results, served_quarters
-from ips_outcomes.report import render_report
 from ips_outcomes.results import Stat
 from ips_outcomes.survival_data import first_job_times
 from ips_outcomes.survival_results import survival_analysis
@@ -94,22 +95,49 @@ def survival_stage(participants: Path, config: AnalysisConfig, files: SurvivalFi
         config.small_cell_threshold,
     )
     output.results.write_parquet(files.results, statistics=False)
-    horizon = config.survival_horizon_months
-    figure = km_figure(
-        output.curves,
-        output.censored,
-        output.risk_table,
-        output.medians,
-        title=f"Time to first competitive job, {horizon} months after enrolment",
-        caption=output.caption,
+    tr = Translator(config.language)
+    with language(tr):
+        figure = km_figure(
+            output.curves,
+            output.censored,
+            output.risk_table,
+            output.medians,
+            title=tr.format(text.KM_TITLE, months=config.survival_horizon_months),
+            caption=km_caption(output.results, tr),
+            y_label=tr.gettext(text.KM_Y),
+            x_label=tr.gettext(text.MONTHS_X),
+        )
+        save_figure(figure, files.km_png, files.km_svg)
+        figure = cif_figure(
+            output.incidence.rename({"cif": "estimate"}),
+            title=tr.gettext(text.CIF_TITLE),
+            caption=tr.gettext(text.CIF_CAPTION),
+            y_label=tr.gettext(text.CIF_Y),
+            x_label=tr.gettext(text.MONTHS_X),
+        )
+        save_figure(figure, files.cif_png, files.cif_svg)
+
+
+def km_caption(results: pl.DataFrame, tr: Translator) -> str:
+    """One caption line per comparison: log-rank p and the site-stratified adjusted HR."""
+    rows = results.filter(
+        (pl.col("grouping") == "comparison")
+        & pl.col("statistic").is_in(["logrank_p", "hr_adjusted_strata_site"])
     )
-    save_figure(figure, files.km_png, files.km_svg)
-    figure = cif_figure(
-        output.incidence.rename({"cif": "estimate"}),
-        title="First job, with drop-out from the service as a competing event",
-        caption="Aalen-Johansen cumulative incidence; 95 % pointwise CI.",
-    )
-    save_figure(figure, files.cif_png, files.cif_svg)
+    lines = []
+    for comparison in sorted(set(rows["group"].to_list())):
+        get = {
+            r["statistic"]: r
+            for r in rows.filter(pl.col("group") == comparison).iter_rows(named=True)
+        }
+        p, hr = get.get("logrank_p"), get.get("hr_adjusted_strata_site")
+        if p is None or hr is None:
+            continue
+        shown = tr.interval(hr["estimate"], hr["ci_lower"], hr["ci_upper"])
+        p_text = tr.p_value(p["estimate"])
+        p_text = p_text if p_text.startswith("<") else "= " + p_text
+        lines.append(tr.format(text.KM_CAPTION, comparison=comparison, p=p_text, hr=shown))
+    return "; ".join(lines)
 
 
 @dataclass(frozen=True)
@@ -136,8 +164,6 @@ def comparison_stage(
     """Compare the intervention with the controls, across sites, fidelity and the trials."""
     from ips_outcomes.benchmarks import load_benchmarks
     from ips_outcomes.compare import comparison_analysis
-    from ips_outcomes.comparison_plots import forest_figure, scatter_figure
-    from ips_outcomes.survival_plots import save_figure
     from ips_outcomes.survival_results import comparisons
 
     people = pl.read_parquet(participants)
@@ -161,58 +187,68 @@ def comparison_stage(
     output.results.write_parquet(files.results, statistics=False)
     reviews = output.extras.get("fidelity_reviews")
     context = {
-        "statements": output.statements,
+        "statements": {
+            key: value if isinstance(value, str) else [m.to_json() for m in value]
+            for key, value in output.statements.items()
+        },
         "fidelity_reviews": reviews.to_dicts() if isinstance(reviews, pl.DataFrame) else [],
     }
     files.context.write_text(
         json.dumps(context, indent=2, ensure_ascii=False, sort_keys=True, default=str) + "\n",
         encoding="utf-8",
     )
-    window = max(config.followup_months)
+    tr = Translator(config.language)
+    with language(tr):
+        _comparison_figures(output, config, files, tr)
+
+
+def _comparison_figures(
+    output: Any, config: AnalysisConfig, files: ComparisonFiles, tr: Translator
+) -> None:
+    from ips_outcomes.comparison_plots import forest_figure, scatter_figure
+    from ips_outcomes.survival_plots import save_figure
+
+    months = max(config.followup_months)
+    statements = {
+        key: value if isinstance(value, str) else tr.render_all(value)
+        for key, value in output.statements.items()
+    }
+    forest = {"x_label": tr.gettext(text.RR_AXIS), "log_scale": True, "reference": 1.0}
     figures = [
         (
-            forest_figure,
             output.extras.get("site_forest"),
             files.sites_png,
             files.sites_svg,
             {
-                "title": f"Employment within {window} months by site: risk ratio",
-                "caption": f"{config.intervention} vs all control services; random-effects "
-                "pooling (DerSimonian-Laird).",
-                "x_label": "Risk ratio (log scale)",
-                "log_scale": True,
-                "reference": 1.0,
+                "title": tr.format(text.SITES_TITLE, months=months),
+                "caption": tr.format(text.SITES_CAPTION, intervention=config.intervention),
             },
         ),
         (
-            forest_figure,
             _ratio_rows(output.extras.get("benchmark_forest")),
             files.benchmarks_png,
             files.benchmarks_svg,
             {
-                "title": "This cohort beside the published trials: risk ratio",
-                "caption": output.statements.get("benchmarks", ""),
-                "x_label": "Risk ratio (log scale)",
-                "log_scale": True,
-                "reference": 1.0,
+                "title": tr.gettext(text.BENCHMARKS_TITLE),
+                "caption": statements.get("benchmarks", ""),
             },
         ),
     ]
-    for draw, rows, png, svg, labels in figures:
-        save_figure(_figure_or_note(draw, rows, labels), png, svg)
+    for rows, png, svg, labels in figures:
+        save_figure(_figure_or_note(forest_figure, rows, labels | forest, tr), png, svg)
     points = output.extras.get("fidelity_points")
     fit = output.extras.get("fidelity_fit")
     if isinstance(points, pl.DataFrame) and points.height:
         figure = scatter_figure(
             points,
             fit if isinstance(fit, tuple) else None,
-            title=f"Site employment within {window} months and IPS-25 fidelity",
-            caption=output.statements.get("fidelity", ""),
-            x_label="IPS-25 fidelity total (latest complete review)",
-            y_label="Employed",
+            title=tr.format(text.FIDELITY_TITLE, months=months),
+            caption=statements.get("fidelity", ""),
+            x_label=tr.gettext(text.FIDELITY_X),
+            y_label=tr.gettext(text.FIDELITY_Y),
         )
     else:
-        figure = _note_figure(output.statements.get("fidelity", "No fidelity data."))
+        figure = _note_figure(statements.get("fidelity", tr.gettext(text.NO_FIDELITY)))
     save_figure(figure, files.fidelity_png, files.fidelity_svg)
 
 
@@ -226,10 +262,10 @@ def _ratio_rows(rows: object) -> pl.DataFrame | None:
     return rows.filter(pl.col("measure") == "RR").drop("measure").sort(order, maintain_order=True)
 
 
-def _figure_or_note(draw: Any, rows: object, labels: dict[str, Any]) -> Any:
+def _figure_or_note(draw: Any, rows: object, labels: dict[str, Any], tr: Translator) -> Any:
     if isinstance(rows, pl.DataFrame) and rows.height:
         return draw(rows, **labels)
-    return _note_figure("Not enough data for this figure.")
+    return _note_figure(tr.gettext(text.NOT_ENOUGH))
 
 
 def _note_figure(text: str) -> Any:
@@ -268,46 +304,37 @@ def results_stage(
     config: AnalysisConfig,
     survival_results: Path,
     comparison_results: Path,
+    ingest_json: Path,
     results_csv: Path,
     results_parquet: Path,
 ) -> None:
-    """Compute every published (suppressed) result and write them in long format."""
+    """Compute every published result, withhold small cells (primary and secondary), write.
+
+    Secondary suppression runs over the whole table at once, since a withheld cell in one
+    analysis's grouping is only safe once every published total it adds up to is checked.
+    """
+    from ips_outcomes.baseline import baseline_results, complementary_suppression
+    from ips_outcomes.flow import flow_counts
+
     people = pl.read_parquet(files.participants)
     per_window = pl.read_parquet(files.windows)
     served = pl.read_parquet(files.quarters)
+    summary = json.loads(ingest_json.read_text(encoding="utf-8"))
     threshold = config.small_cell_threshold
+    main_window = f"{max(config.followup_months)}m"
     table = results.combine(
         [
             *cohort_counts(people, threshold),
+            baseline_results(people, config.intervention, threshold),
+            flow_counts(summary, people, main_window, threshold),
             employment_results(people, per_window, config.windows, threshold),
             quarterly_results(served, people, threshold),
             pl.read_parquet(survival_results),
             pl.read_parquet(comparison_results),
         ]
     )
+    primary = table["suppressed"]
+    table = disclosure.secondary_suppression(complementary_suppression(table), threshold)
+    # Marked apart so that a withheld large cell is not shown as "<5" (it is not small).
+    table = table.with_columns((pl.col("suppressed") & ~primary).alias("secondary"))
     results.write_results(table, results_csv, results_parquet)
-
-
-def report_stage(
-    config: AnalysisConfig,
-    results_parquet: Path,
-    ingest_json: Path,
-    report_html: Path,
-    provenance_json: Path,
-    root: Path,
-    figures: dict[str, Path] | None = None,
-    comparison_json: Path | None = None,
-) -> None:
-    """Write the HTML report and its provenance record."""
-    summary = json.loads(ingest_json.read_text(encoding="utf-8"))
-    context = json.loads(comparison_json.read_text(encoding="utf-8")) if comparison_json else {}
-    provenance = collect_provenance(config, summary, root)
-    provenance_json.parent.mkdir(parents=True, exist_ok=True)
-    provenance_json.write_text(
-        json.dumps(provenance, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
-        encoding="utf-8",
-    )
-    html = render_report(
-        pl.read_parquet(results_parquet), summary, provenance, config, figures, context
-    )
-    report_html.write_text(html, encoding="utf-8")

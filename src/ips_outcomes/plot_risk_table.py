@@ -23,6 +23,7 @@ from ips_outcomes.plot_style import (
     ROW_HEIGHT,
     TABLE_SIZE,
     text_width,
+    translate,
 )
 
 #: Rows of the risk table for each group: (column of `risk_table`, row label).
@@ -105,7 +106,7 @@ class RiskTable:
 
     def room(self, figure: Figure, panel: Axes) -> float:
         """Space left free at the figure's left edge by the labels, in inches (< 0: overflow)."""
-        needed = max(text_width(label, TABLE_SIZE) for _, label in RISK_ROWS)
+        needed = max(text_width(translate(label), TABLE_SIZE) for _, label in RISK_ROWS)
         if not self.headings:
             needed += GAP + max(text_width(g, TABLE_SIZE, bold=True) for g in self.groups)
         return self.labels_right(figure, panel) - needed
@@ -135,7 +136,7 @@ class RiskTable:
             )  # fmt: skip
             for column, label in RISK_ROWS:
                 axes.text(
-                    labels_right, self.row_of(index, column), label, transform=inches,
+                    labels_right, self.row_of(index, column), translate(label), transform=inches,
                     ha="right", va="center", color="#333333", fontsize=TABLE_SIZE,
                     fontfamily=FONT, parse_math=False,
                 )  # fmt: skip

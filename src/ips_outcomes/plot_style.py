@@ -7,11 +7,16 @@ Used by :mod:`ips_outcomes.survival_plots` and its helper modules
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import TextToPath
 from matplotlib.typing import RcKeyType
+
+from ips_outcomes.i18n import Translator
 
 #: Days per month: 365.25 / 12, so month 18 is day 547.875.
 DAYS_PER_MONTH = 30.4375
@@ -92,3 +97,37 @@ def text_width(text: str, size: float, *, bold: bool = False) -> float:
     prop = FontProperties(family=FONT, size=size, weight="bold" if bold else "normal")
     width, _, _ = TextToPath().get_text_width_height_descent(text, prop, ismath=False)
     return width / 72  # points to inches
+
+
+# The figure modules draw labels deep inside layout code; a context variable carries the
+# report language there instead of threading a translator through every layout helper.
+_LANGUAGE: ContextVar[Translator | None] = ContextVar("figure_language", default=None)
+
+
+@contextmanager
+def language(tr: Translator) -> Iterator[Translator]:
+    """Draw figures in `tr`'s language inside this block (labels and decimal separators).
+
+    Examples
+    --------
+    >>> with language(Translator("sv")):
+    ...     translate("At risk"), decimal(1.5, 2)
+    ('Antal i risk', '1,50')
+    >>> decimal(1.5, 2)
+    '1.50'
+    """
+    token = _LANGUAGE.set(tr)
+    try:
+        yield tr
+    finally:
+        _LANGUAGE.reset(token)
+
+
+def translate(msgid: str) -> str:
+    """Translate a fixed figure label into the current figure language."""
+    return (_LANGUAGE.get() or Translator()).gettext(msgid)
+
+
+def decimal(value: float, digits: int) -> str:
+    """Format a number in the current figure language (decimal comma in Nordic languages)."""
+    return (_LANGUAGE.get() or Translator()).number(value, digits)

@@ -102,13 +102,13 @@ def rate_results(
 ) -> pl.DataFrame:
     """Suppressed long result rows (`count`, `proportion`, `excluded`) from a rate table."""
     safe = disclosure.suppress_proportions(table, threshold)
-    if "excluded" in safe.columns:
-        safe = disclosure.suppress_counts(safe, "excluded", threshold, flag="excluded_suppressed")
     stats = {
         "count": Stat("numerator"),
         "proportion": Stat("proportion", "ci_lower", "ci_upper"),
     }
     if "excluded" in safe.columns:
+        # Follow-up completeness, published as it is: see disclosure.FOLLOW_UP_STATISTICS.
+        safe = safe.with_columns(pl.lit(False).alias("excluded_suppressed"))
         stats["excluded"] = Stat("excluded", suppressed="excluded_suppressed")
     return long_rows(
         safe,

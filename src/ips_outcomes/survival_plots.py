@@ -55,6 +55,7 @@ from ips_outcomes.plot_style import (
     caption_lines,
     plain,
     plotnine,
+    translate,
 )
 
 __all__ = [
@@ -261,4 +262,4 @@ def save_figure(figure: Figure, png: Path, svg: Path) -> None:
 
 
 def _cause_label(cause: str) -> str:
-    return plain(CAUSE_LABELS.get(cause, cause))
+    return plain(translate(CAUSE_LABELS[cause]) if cause in CAUSE_LABELS else cause)

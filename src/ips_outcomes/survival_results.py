@@ -154,6 +154,7 @@ def _group_rows(
                 1 - row["lower"],
                 km.n_,
                 withheld,
+                hide_n=hidden,
             )
         )
     rmst, se = km.restricted_mean(tau)
@@ -162,7 +163,14 @@ def _group_rows(
     rows += [
         stat_row(None, "n", km.n_, None, None, km.n_, hidden),
         stat_row(
-            None, "events", km.events_, None, None, km.n_, hidden or 0 < km.events_ < threshold
+            None,
+            "events",
+            km.events_,
+            None,
+            None,
+            km.n_,
+            hidden or 0 < km.events_ < threshold,
+            hide_n=hidden,
         ),
         stat_row(
             f"{horizon}m",
@@ -243,7 +251,16 @@ def _monthly_rows(
     at = km.at([milestone_days(m) for m in months])
     hidden = 0 < km.n_ < threshold  # month 0's "at risk" would reveal the group's size
     rows = [
-        stat_row(f"{month}m", statistic, value, None, None, km.n_, hidden or 0 < value < threshold)
+        stat_row(
+            f"{month}m",
+            statistic,
+            value,
+            None,
+            None,
+            km.n_,
+            hidden or 0 < value < threshold,
+            hide_n=hidden,
+        )
         for month, row in zip(months, at.iter_rows(named=True), strict=True)
         for statistic, value in (
             ("at_risk", row["n_risk"]),

@@ -24,8 +24,15 @@ def stat_row(
     high: float | None,
     n: int | None,
     suppressed: bool,
+    hide_n: bool | None = None,
 ) -> tuple[object, ...]:
-    """One row in `ROW_SCHEMA` order; a suppressed row keeps no value and no small n."""
+    """One row in `ROW_SCHEMA` order; a suppressed row keeps no value.
+
+    `hide_n` (default: `suppressed`) withholds the group size too; a value withheld for a
+    reason other than a small group (few left at risk, few events) keeps its group's `n`,
+    which is published on the group's other rows anyway.
+    """
+    hide_n = suppressed if hide_n is None else hide_n
     if suppressed:
         estimate = low = high = None
     return (
@@ -34,7 +41,7 @@ def stat_row(
         clean(estimate),
         clean(low),
         clean(high),
-        None if suppressed and n is not None and n > 0 else n,
+        None if hide_n and n is not None and n > 0 else n,
         suppressed,
     )
 

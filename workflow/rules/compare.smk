@@ -20,6 +20,7 @@ rule compare:
         design=config["design"],
         wellbeing_instruments=config["wellbeing_instruments"],
         small_cell_threshold=config["small_cell_threshold"],
+        language=config["language"],
         code=PACKAGE_DIGEST,
     conda:
         "../../environment.yml"

@@ -1,8 +1,9 @@
 rule report:
-    """Render the HTML report and record the run's provenance."""
+    """Render the HTML report and its participant-flow figure; record the run's provenance."""
     input:
         results="reports/{cohort}/results.parquet",
         ingest="data/interim/{cohort}/ingest.json",
+        benchmarks=config["benchmarks"],
         time_to_first_job="reports/{cohort}/figures/time_to_first_job.png",
         cumulative_incidence="reports/{cohort}/figures/cumulative_incidence.png",
         forest_sites="reports/{cohort}/figures/forest_sites.png",
@@ -16,6 +17,12 @@ rule report:
             category="Report",
         ),
         provenance="reports/{cohort}/provenance.json",
+        flow_png="reports/{cohort}/figures/flow.png",
+        flow_svg=report(
+            "reports/{cohort}/figures/flow.svg",
+            caption="../report/flow.rst",
+            category="Participants",
+        ),
     params:
         language=config["language"],
         design=config["design"],
@@ -27,3 +34,26 @@ rule report:
         "logs/{cohort}/report.log",
     script:
         "../scripts/report.py"
+
+
+rule tables:
+    """Export the report's tables as CSV files and one Excel workbook (a sheet per table)."""
+    input:
+        results="reports/{cohort}/results.parquet",
+    output:
+        folder=report(
+            directory("reports/{cohort}/tables"),
+            caption="../report/tables.rst",
+            category="Tables",
+        ),
+    params:
+        language=config["language"],
+        intervention=config["intervention"],
+        followup_months=config["followup_months"],
+        code=PACKAGE_DIGEST,
+    conda:
+        "../../environment.yml"
+    log:
+        "logs/{cohort}/tables.log",
+    script:
+        "../scripts/tables.py"

@@ -6,6 +6,7 @@ rule results:
         quarters="data/processed/{cohort}/quarters.parquet",
         survival="data/processed/{cohort}/survival_results.parquet",
         comparison="data/processed/{cohort}/comparison_results.parquet",
+        ingest="data/interim/{cohort}/ingest.json",
     output:
         csv="reports/{cohort}/results.csv",
         parquet="reports/{cohort}/results.parquet",

@@ -22,6 +22,7 @@ rule survival:
         controls=config["controls"],
         horizon=config["survival_horizon_months"],
         small_cell_threshold=config["small_cell_threshold"],
+        language=config["language"],
         code=PACKAGE_DIGEST,
     conda:
         "../../environment.yml"

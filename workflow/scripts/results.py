@@ -15,6 +15,7 @@ with stage(snakemake) as config:
         config,
         survival_results=Path(snakemake.input.survival),
         comparison_results=Path(snakemake.input.comparison),
+        ingest_json=Path(snakemake.input.ingest),
         results_csv=Path(snakemake.output.csv),
         results_parquet=Path(snakemake.output.parquet),
     )
