@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import polars as pl
@@ -405,3 +406,39 @@ def test_the_report_and_tables_read_in_a_nordic_language(
     assert employment.splitlines()[0].count(";") > 3  # a Nordic Excel reads ';' and ','
     assert re.search(r";0,\d+;", employment)
     assert (tmp_path / "tables" / "tables.xlsx") in written
+
+
+def test_snakemake_report_gives_its_own_provenance_report(project: Path, first_run) -> None:
+    zipped = project / "snakemake-report.zip"
+    made = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "1", "--config", "input_dir=cohorts/demo",
+         "--report", str(zipped)],
+        cwd=project, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr[-2000:]
+    with zipfile.ZipFile(zipped) as archive:
+        names = archive.namelist()
+    assert any(name.endswith("report.html") for name in names)
+    assert any(name.endswith("flow.svg") for name in names)
+    assert any(name.endswith("tables.xlsx") for name in names)
+
+
+def test_socialstyrelsen_threshold_of_ten_holds_everywhere(
+    project: Path, first_run, tmp_path: Path
+) -> None:
+    twin = tmp_path / "ten"
+    twin.mkdir()
+    for name in ("Snakefile", "environment.yml"):
+        shutil.copy(project / name, twin)
+    for name in ("workflow", "config"):
+        shutil.copytree(project / name, twin / name)
+    shutil.copytree(project / "cohorts" / "demo", twin / "cohorts" / "demo")
+    result = _run(twin, "run", "cohorts/demo", "--config", "small_cell_threshold=10")
+    assert result.returncode == 0, result.stderr
+    published = pl.read_parquet(twin / "reports" / "demo" / "results.parquet")
+    assert disclosure_violations(published, 10) == []
+    counts = published.filter(pl.col("statistic").is_in(["n", "count", "events"]))["estimate"]
+    assert counts.drop_nulls().is_between(1, 9).sum() == 0
+    html = (twin / "reports" / "demo" / "report.html").read_text(encoding="utf-8")
+    assert "&lt;10" in html
+    assert "&lt;5" not in html

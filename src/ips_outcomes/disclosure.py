@@ -119,6 +119,11 @@ def _items(results: pl.DataFrame) -> pl.DataFrame:
         .alias("measure"),
     )
     has_n = pl.col("statistic").is_in([*ADDITIVE_STATISTICS, "proportion"])
+    # A statistic whose rows carry a group size somewhere carries it everywhere: an empty `n`
+    # there is a withheld one (a KM probability whose group size went with a small site's).
+    has_n = has_n | pl.col("n").is_not_null().any().over(
+        "analysis", "outcome", "window", "population", "statistic"
+    )
     sizes = rows.filter(pl.col("n").is_not_null() | pl.col("suppressed") | has_n).select(
         (pl.col("row") * 2 + 1).alias("item"),
         "row",

@@ -43,6 +43,7 @@ rule tables:
     output:
         folder=report(
             directory("reports/{cohort}/tables"),
+            patterns=["{name}.csv", "{name}.xlsx"],
             caption="../report/tables.rst",
             category="Tables",
         ),
