@@ -12,6 +12,7 @@ include: "workflow/rules/dataset.smk"
 include: "workflow/rules/survival.smk"
 include: "workflow/rules/compare.smk"
 include: "workflow/rules/results.smk"
+include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 
 

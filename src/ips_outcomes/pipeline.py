@@ -9,19 +9,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import polars as pl
 
 from ips_outcomes import disclosure, results
-from ips_outcomes import figure_text as text
 from ips_outcomes.config import AnalysisConfig
 from ips_outcomes.dataset import build_dataset, to_wide
 from ips_outcomes.employment import employment_results
-from ips_outcomes.i18n import Translator
 from ips_outcomes.ingest import ingest
-from ips_outcomes.plot_style import language
 from ips_outcomes.quarterly import quarterly_results, served_quarters
 from ips_outcomes.results import Stat
 from ips_outcomes.survival_data import first_job_times
@@ -70,20 +66,24 @@ def dataset_stage(database: Path, config: AnalysisConfig, files: DatasetFiles) -
 
 @dataclass(frozen=True)
 class SurvivalFiles:
-    """What the survival stage writes: row-level data, aggregate results and figures."""
+    """What the survival stage writes: row-level data, aggregate results and figure data.
+
+    The figure data (curves, censor marks, risk table, medians, cumulative incidence) are
+    aggregates already cut where fewer than the threshold remain at risk; the figures stage
+    draws them in the report language, so a change of language redraws without refitting.
+    """
 
     data: Path
     results: Path
-    km_png: Path
-    km_svg: Path
-    cif_png: Path
-    cif_svg: Path
+    figure_data: Path
+
+
+#: The frames of :class:`ips_outcomes.survival_results.SurvivalOutput` the figures need.
+SURVIVAL_FIGURE_FRAMES = ("curves", "censored", "risk_table", "medians", "incidence")
 
 
 def survival_stage(participants: Path, config: AnalysisConfig, files: SurvivalFiles) -> None:
-    """Time to first job: estimates (suppressed) and the two figures."""
-    from ips_outcomes.survival_plots import cif_figure, km_figure, save_figure
-
+    """Time to first job: estimates (suppressed) and the aggregate data of its figures."""
     data = first_job_times(pl.read_parquet(participants), config.survival_horizon_months)
     files.data.parent.mkdir(parents=True, exist_ok=True)
     data.write_parquet(files.data, statistics=False)
@@ -95,63 +95,23 @@ def survival_stage(participants: Path, config: AnalysisConfig, files: SurvivalFi
         config.small_cell_threshold,
     )
     output.results.write_parquet(files.results, statistics=False)
-    tr = Translator(config.language)
-    with language(tr):
-        figure = km_figure(
-            output.curves,
-            output.censored,
-            output.risk_table,
-            output.medians,
-            title=tr.format(text.KM_TITLE, months=config.survival_horizon_months),
-            caption=km_caption(output.results, tr),
-            y_label=tr.gettext(text.KM_Y),
-            x_label=tr.gettext(text.MONTHS_X),
-        )
-        save_figure(figure, files.km_png, files.km_svg)
-        figure = cif_figure(
-            output.incidence.rename({"cif": "estimate"}),
-            title=tr.gettext(text.CIF_TITLE),
-            caption=tr.gettext(text.CIF_CAPTION),
-            y_label=tr.gettext(text.CIF_Y),
-            x_label=tr.gettext(text.MONTHS_X),
-        )
-        save_figure(figure, files.cif_png, files.cif_svg)
-
-
-def km_caption(results: pl.DataFrame, tr: Translator) -> str:
-    """One caption line per comparison: log-rank p and the site-stratified adjusted HR."""
-    rows = results.filter(
-        (pl.col("grouping") == "comparison")
-        & pl.col("statistic").is_in(["logrank_p", "hr_adjusted_strata_site"])
-    )
-    lines = []
-    for comparison in sorted(set(rows["group"].to_list())):
-        get = {
-            r["statistic"]: r
-            for r in rows.filter(pl.col("group") == comparison).iter_rows(named=True)
-        }
-        p, hr = get.get("logrank_p"), get.get("hr_adjusted_strata_site")
-        if p is None or hr is None:
-            continue
-        shown = tr.interval(hr["estimate"], hr["ci_lower"], hr["ci_upper"])
-        p_text = tr.p_value(p["estimate"])
-        p_text = p_text if p_text.startswith("<") else "= " + p_text
-        lines.append(tr.format(text.KM_CAPTION, comparison=comparison, p=p_text, hr=shown))
-    return "; ".join(lines)
+    files.figure_data.mkdir(parents=True, exist_ok=True)
+    for name in SURVIVAL_FIGURE_FRAMES:
+        frame: pl.DataFrame = getattr(output, name)
+        frame.write_parquet(files.figure_data / f"{name}.parquet", statistics=False)
 
 
 @dataclass(frozen=True)
 class ComparisonFiles:
-    """What the comparison stage writes: aggregate results, report context and figures."""
+    """What the comparison stage writes: aggregate results, report context and figure data."""
 
     results: Path
     context: Path
-    sites_png: Path
-    sites_svg: Path
-    benchmarks_png: Path
-    benchmarks_svg: Path
-    fidelity_png: Path
-    fidelity_svg: Path
+    figure_data: Path
+
+
+#: The comparison's aggregate figure inputs (site forest, trials forest, fidelity points).
+COMPARISON_FIGURE_FRAMES = ("site_forest", "benchmark_forest", "fidelity_points")
 
 
 def comparison_stage(
@@ -186,7 +146,9 @@ def comparison_stage(
     files.results.parent.mkdir(parents=True, exist_ok=True)
     output.results.write_parquet(files.results, statistics=False)
     reviews = output.extras.get("fidelity_reviews")
+    fit = output.extras.get("fidelity_fit")
     context = {
+        "fidelity_fit": list(fit) if isinstance(fit, tuple) else None,
         "statements": {
             key: value if isinstance(value, str) else [m.to_json() for m in value]
             for key, value in output.statements.items()
@@ -197,84 +159,13 @@ def comparison_stage(
         json.dumps(context, indent=2, ensure_ascii=False, sort_keys=True, default=str) + "\n",
         encoding="utf-8",
     )
-    tr = Translator(config.language)
-    with language(tr):
-        _comparison_figures(output, config, files, tr)
-
-
-def _comparison_figures(
-    output: Any, config: AnalysisConfig, files: ComparisonFiles, tr: Translator
-) -> None:
-    from ips_outcomes.comparison_plots import forest_figure, scatter_figure
-    from ips_outcomes.survival_plots import save_figure
-
-    months = max(config.followup_months)
-    statements = {
-        key: value if isinstance(value, str) else tr.render_all(value)
-        for key, value in output.statements.items()
-    }
-    forest = {"x_label": tr.gettext(text.RR_AXIS), "log_scale": True, "reference": 1.0}
-    figures = [
-        (
-            output.extras.get("site_forest"),
-            files.sites_png,
-            files.sites_svg,
-            {
-                "title": tr.format(text.SITES_TITLE, months=months),
-                "caption": tr.format(text.SITES_CAPTION, intervention=config.intervention),
-            },
-        ),
-        (
-            _ratio_rows(output.extras.get("benchmark_forest")),
-            files.benchmarks_png,
-            files.benchmarks_svg,
-            {
-                "title": tr.gettext(text.BENCHMARKS_TITLE),
-                "caption": statements.get("benchmarks", ""),
-            },
-        ),
-    ]
-    for rows, png, svg, labels in figures:
-        save_figure(_figure_or_note(forest_figure, rows, labels | forest, tr), png, svg)
-    points = output.extras.get("fidelity_points")
-    fit = output.extras.get("fidelity_fit")
-    if isinstance(points, pl.DataFrame) and points.height:
-        figure = scatter_figure(
-            points,
-            fit if isinstance(fit, tuple) else None,
-            title=tr.format(text.FIDELITY_TITLE, months=months),
-            caption=statements.get("fidelity", ""),
-            x_label=tr.gettext(text.FIDELITY_X),
-            y_label=tr.gettext(text.FIDELITY_Y),
-        )
-    else:
-        figure = _note_figure(statements.get("fidelity", tr.gettext(text.NO_FIDELITY)))
-    save_figure(figure, files.fidelity_png, files.fidelity_svg)
-
-
-def _ratio_rows(rows: object) -> pl.DataFrame | None:
-    """Keep the risk-ratio rows of the benchmark comparison (one scale per forest plot)."""
-    if not isinstance(rows, pl.DataFrame) or rows.height == 0:
-        return None
-    order = pl.col("group").replace_strict(
-        {"published": 0, "recomputed": 1, "this cohort": 2}, default=3, return_dtype=pl.Int8
-    )
-    return rows.filter(pl.col("measure") == "RR").drop("measure").sort(order, maintain_order=True)
-
-
-def _figure_or_note(draw: Any, rows: object, labels: dict[str, Any], tr: Translator) -> Any:
-    if isinstance(rows, pl.DataFrame) and rows.height:
-        return draw(rows, **labels)
-    return _note_figure(tr.gettext(text.NOT_ENOUGH))
-
-
-def _note_figure(text: str) -> Any:
-    """Draw a small figure saying why there is no plot (every figure file always exists)."""
-    import matplotlib.pyplot as plt
-
-    figure = plt.figure(figsize=(6, 1.2))
-    figure.text(0.02, 0.5, text.replace("$", r"\$"), va="center", wrap=True)
-    return figure
+    files.figure_data.mkdir(parents=True, exist_ok=True)
+    for name in COMPARISON_FIGURE_FRAMES:
+        frame = output.extras.get(name)
+        if isinstance(frame, pl.DataFrame) and frame.height:
+            frame.write_parquet(files.figure_data / f"{name}.parquet", statistics=False)
+        else:
+            (files.figure_data / f"{name}.parquet").unlink(missing_ok=True)
 
 
 def cohort_counts(people: pl.DataFrame, threshold: int) -> list[pl.DataFrame]:

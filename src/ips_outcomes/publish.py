@@ -1,4 +1,4 @@
-"""The publishing stages: tables for spreadsheets, and the report with its flow diagram.
+"""The publishing stages: tables for spreadsheets, and the HTML report.
 
 Both read only `reports/<cohort>/results.parquet` (published, suppressed aggregates) and the
 aggregate ingest summary, so nothing row-level can reach what they write.
@@ -51,8 +51,6 @@ class ReportFiles:
 
     html: Path
     provenance: Path
-    flow_png: Path
-    flow_svg: Path
 
 
 def report_stage(
@@ -64,26 +62,16 @@ def report_stage(
     figures: dict[str, Path] | None = None,
     comparison_json: Path | None = None,
 ) -> None:
-    """Write the HTML report, its participant-flow figure and its provenance record."""
+    """Write the HTML report (figures embedded) and its provenance record."""
     from ips_outcomes.baseline_table import baseline_table_html
-    from ips_outcomes.flow_plot import flow_figure
     from ips_outcomes.provenance import collect_provenance
     from ips_outcomes.report import render_report
-    from ips_outcomes.survival_plots import save_figure
 
     tr = Translator(config.language)
     results = pl.read_parquet(results_parquet)
     summary = json.loads(ingest_json.read_text(encoding="utf-8"))
     context = json.loads(comparison_json.read_text(encoding="utf-8")) if comparison_json else {}
     services = _services(results, config.intervention)
-    figure = flow_figure(
-        results,
-        gettext=tr.gettext,
-        locale=config.language,
-        threshold=config.small_cell_threshold,
-        services=services,
-    )
-    save_figure(figure, files.flow_png, files.flow_svg)
     provenance = collect_provenance(config, summary, root)
     files.provenance.parent.mkdir(parents=True, exist_ok=True)
     files.provenance.write_text(
@@ -103,7 +91,7 @@ def report_stage(
         summary,
         provenance,
         config,
-        {"flow": files.flow_png, **(figures or {})},
+        figures,
         context,
         table1=table1,
         thl=_thl_figures(config.benchmarks),

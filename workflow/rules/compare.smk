@@ -7,12 +7,7 @@ rule compare:
     output:
         results="data/processed/{cohort}/comparison_results.parquet",
         context="data/processed/{cohort}/comparison.json",
-        sites_png="reports/{cohort}/figures/forest_sites.png",
-        sites_svg="reports/{cohort}/figures/forest_sites.svg",
-        benchmarks_png="reports/{cohort}/figures/forest_benchmarks.png",
-        benchmarks_svg="reports/{cohort}/figures/forest_benchmarks.svg",
-        fidelity_png="reports/{cohort}/figures/fidelity.png",
-        fidelity_svg="reports/{cohort}/figures/fidelity.svg",
+        figure_data=directory("data/processed/{cohort}/comparison_figures"),
     params:
         intervention=config["intervention"],
         controls=config["controls"],
@@ -20,11 +15,12 @@ rule compare:
         design=config["design"],
         wellbeing_instruments=config["wellbeing_instruments"],
         small_cell_threshold=config["small_cell_threshold"],
-        language=config["language"],
         code=PACKAGE_DIGEST,
     conda:
         "../../environment.yml"
     log:
         "logs/{cohort}/compare.log",
+    benchmark:
+        "logs/{cohort}/benchmark/compare.tsv"
     script:
         "../scripts/compare.py"

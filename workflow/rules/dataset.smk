@@ -17,5 +17,7 @@ rule dataset:
         "../../environment.yml"
     log:
         "logs/{cohort}/dataset.log",
+    benchmark:
+        "logs/{cohort}/benchmark/dataset.tsv"
     script:
         "../scripts/dataset.py"

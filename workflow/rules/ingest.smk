@@ -14,5 +14,7 @@ rule ingest:
         "../../environment.yml"
     log:
         "logs/{cohort}/ingest.log",
+    benchmark:
+        "logs/{cohort}/benchmark/ingest.tsv"
     script:
         "../scripts/ingest.py"

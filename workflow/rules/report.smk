@@ -1,5 +1,5 @@
 rule report:
-    """Render the HTML report and its participant-flow figure; record the run's provenance."""
+    """Render the HTML report (figures embedded) and record the run's provenance."""
     input:
         results="reports/{cohort}/results.parquet",
         ingest="data/interim/{cohort}/ingest.json",
@@ -9,6 +9,7 @@ rule report:
         forest_sites="reports/{cohort}/figures/forest_sites.png",
         forest_benchmarks="reports/{cohort}/figures/forest_benchmarks.png",
         fidelity="reports/{cohort}/figures/fidelity.png",
+        flow="reports/{cohort}/figures/flow.png",
         comparison="data/processed/{cohort}/comparison.json",
     output:
         html=report(
@@ -17,12 +18,6 @@ rule report:
             category="Report",
         ),
         provenance="reports/{cohort}/provenance.json",
-        flow_png="reports/{cohort}/figures/flow.png",
-        flow_svg=report(
-            "reports/{cohort}/figures/flow.svg",
-            caption="../report/flow.rst",
-            category="Participants",
-        ),
     params:
         language=config["language"],
         design=config["design"],
@@ -32,6 +27,8 @@ rule report:
         "../../environment.yml"
     log:
         "logs/{cohort}/report.log",
+    benchmark:
+        "logs/{cohort}/benchmark/report.tsv"
     script:
         "../scripts/report.py"
 
@@ -56,5 +53,7 @@ rule tables:
         "../../environment.yml"
     log:
         "logs/{cohort}/tables.log",
+    benchmark:
+        "logs/{cohort}/benchmark/tables.tsv"
     script:
         "../scripts/tables.py"

@@ -21,5 +21,7 @@ rule results:
         "../../environment.yml"
     log:
         "logs/{cohort}/results.log",
+    benchmark:
+        "logs/{cohort}/benchmark/results.tsv"
     script:
         "../scripts/results.py"

@@ -11,6 +11,7 @@ FIGURES = (
     "forest_sites",
     "forest_benchmarks",
     "fidelity",
+    "flow",
 )
 
 with stage(snakemake) as config:
