@@ -198,16 +198,24 @@ def test_uses_every_observation_and_ignores_other_instruments_and_services() -> 
     assert fit.n_participants_ > with_baseline.n_unique()  # people without a baseline count
 
 
-def test_convergence_warnings_are_recorded_not_raised() -> None:
+def test_a_variance_on_the_boundary_is_recorded_and_the_fit_is_ordinary_least_squares() -> None:
     # Each person's follow-up moves against their baseline: the REML random-intercept variance
-    # would be negative, so the optimiser ends at the boundary and statsmodels warns.
+    # would be negative, so the estimate sits on the boundary (0) and the model is plain OLS.
     shift = dict(zip("abcdef", [2.0, -1.0, 3.0, -2.0, 1.0, -3.0], strict=True))
     rows = [(p, t, 50.0 + (4.0 - d if t == "12m" else d)) for p, d in shift.items()
             for t in ("baseline", "12m")]  # fmt: skip
     fit = RepeatedMeasuresModel().fit(_table(rows), PEOPLE, "WHO-5", "IPS", "TAU")
-    assert not fit.converged_
-    assert any("optimization failed" in message for message in fit.warnings_)
-    assert fit.random_intercept_var_ < 0.1
+    assert fit.converged_
+    assert any("boundary" in message for message in fit.warnings_)
+    assert fit.random_intercept_var_ == 0.0
+    arm = np.array([PEOPLE.filter(pl.col("participant_id") == p)["service"][0] == "IPS"
+                    for p, _, _ in rows], dtype=float)  # fmt: skip
+    later = np.array([t == "12m" for _, t, _ in rows], dtype=float)
+    x = np.column_stack([np.ones(len(rows)), later, arm, later * arm])
+    y = np.array([score for _, _, score in rows])
+    ols, rss, *_ = np.linalg.lstsq(x, y, rcond=None)
+    np.testing.assert_allclose(fit.fixed_effects_["estimate"].to_numpy(), ols, rtol=1e-10)
+    assert fit.residual_var_ == pytest.approx(rss[0] / (len(rows) - 4), rel=1e-10)
     assert fit.fixed_effects_["df"].to_list() == [4, 4, 4, 4]  # N - M - 2 and M - 1 - 1
 
 

@@ -1,7 +1,9 @@
 """Regression-adjusted effects of the intervention: odds ratios and risk ratios.
 
 GLMs of a binary outcome on an intercept, the 0/1 treatment and the covariates, fitted by
-statsmodels (IRLS to a deviance change < 1e-12): logistic regression for the **odds ratio**,
+Newton's method (:mod:`ips_outcomes.glm`, to a deviance change < 1e-12, as statsmodels'
+IRLS but without its per-step SVD, which was too slow at register scale): logistic
+regression for the **odds ratio**,
 modified Poisson regression (Zou 2004: Poisson, log link, robust variance only) for the
 **risk ratio**. Standard errors are sandwich ones, exactly as R's ``sandwich`` computes them:
 
@@ -9,10 +11,8 @@ modified Poisson regression (Zou 2004: Poisson, log link, robust variance only) 
   ``vcovHC(fit, type = "HC0")`` = statsmodels ``cov_type="HC0"``;
 - a cluster: score sums per cluster in the meat, times ``G / (G − 1)`` (``G`` clusters) and no
   ``(n − 1) / (n − k)`` factor, i.e. ``vcovCL(fit, cluster = ~site, type = "HC0")`` with its
-  default ``cadjust = TRUE``. statsmodels has no switch for exactly this (its
-  ``use_correction=True`` applies both factors, = ``vcovCL(type = "HC1")``, as Stata), so it
-  is ``cov_type="cluster"`` with ``use_correction=False`` times ``G / (G − 1)``. With six sites
-  these SEs are themselves imprecise.
+  default ``cadjust = TRUE`` (``small_sample=True``: both factors, ``vcovCL(type = "HC1")``,
+  as Stata). With six sites these SEs are themselves imprecise.
 
 CIs and p-values are normal Wald ones on the log scale (``df_correction=False``: no t).
 """
@@ -28,6 +28,8 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 from scipy import stats
+
+from ips_outcomes.glm import fit_newton, sandwich
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -157,11 +159,9 @@ def fit_glm(
 ) -> GLMFit:
     """Fit ``outcome ~ 1 + treatment + covariates`` with robust SEs (see the module notes).
 
-    ``small_sample=True`` uses statsmodels' ``use_correction=True`` with a cluster, i.e.
-    ``vcovCL(type = "HC1")``, instead of the default ``vcovCL(type = "HC0")``.
+    ``small_sample=True`` uses ``vcovCL(type = "HC1")`` with a cluster, instead of the default
+    ``vcovCL(type = "HC0")``.
     """
-    import statsmodels.api as sm
-
     required = [outcome, treatment, *([cluster] if cluster else [])]
     design = design_matrix(frame, covariates, required)
     data = frame.filter(pl.Series(design.kept))
@@ -170,25 +170,21 @@ def fit_glm(
     if len(np.unique(t)) < 2:
         raise ValueError(f"treatment {treatment!r} needs treated and untreated people")
     x = np.column_stack([np.ones(len(y)), t, design.x])
-    fam = sm.families.Binomial() if family == "binomial" else sm.families.Poisson()
-    model = sm.GLM(y, x, family=fam)
+    fit = fit_newton(y, x, family)
     if cluster is None:
-        result = model.fit(tol=1e-12, cov_type="HC0")
-        cov = np.asarray(result.cov_params())
+        cov = sandwich(x, y, fit)
     else:
         groups = np.unique(data.get_column(cluster).cast(pl.String), return_inverse=True)[1]
-        if (g := int(groups.max()) + 1) < 2:
+        if int(groups.max()) + 1 < 2:
             raise ValueError(f"cluster {cluster!r} needs at least two clusters")
-        kwds = {"groups": groups, "use_correction": small_sample, "df_correction": False}
-        result = model.fit(tol=1e-12, cov_type="cluster", cov_kwds=kwds)
-        cov = np.asarray(result.cov_params()) * (1.0 if small_sample else g / (g - 1))
-    mu = np.asarray(result.fittedvalues)
-    if not result.converged or (family == "binomial" and ((mu < 1e-10) | (mu > 1 - 1e-10)).any()):
+        cov = sandwich(x, y, fit, groups.astype(np.int64), small_sample=small_sample)
+    mu = fit.mu
+    if not fit.converged or (family == "binomial" and ((mu < 1e-10) | (mu > 1 - 1e-10)).any()):
         message = "did not converge or fitted probabilities of 0 or 1 (separation)"
         warnings.warn(f"{outcome}: {message}; do not trust it", RuntimeWarning, stacklevel=2)
     return GLMFit(
         names=("(Intercept)", treatment, *design.names),
-        coef=np.asarray(result.params, dtype=np.float64),
+        coef=fit.coef,
         cov=np.asarray(cov, dtype=np.float64),
         n=len(y),
         n_dropped=design.n_dropped,

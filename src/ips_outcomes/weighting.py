@@ -29,6 +29,7 @@ import numpy as np
 import polars as pl
 
 from ips_outcomes.adjusted import Z95, BoolArray, FloatArray, binary, design_matrix
+from ips_outcomes.glm import fit_newton
 
 #: Propensities outside these bounds count as poor overlap (per arm, see `IPTW.overlap_`).
 OVERLAP_BOUNDS = (0.05, 0.95)
@@ -95,7 +96,7 @@ class IPTW:
     >>> job = rng.random(2000) < 0.2 + 0.2 * ips + 0.2 * worked
     >>> df = pl.DataFrame({"ips": ips, "worked": worked, "job": job})
     >>> iptw = IPTW().fit(df, "ips", ["worked"])
-    >>> iptw.balance_.select("covariate", pl.col("smd_before", "smd_after").round(2)).rows()
+    >>> iptw.balance_.select("covariate", pl.col("smd_before", "smd_after").round(2) + 0.0).rows()
     [('worked', 0.55, 0.0)]
     >>> e = iptw.effect("job")
     >>> e.rd_lower < 0.2 < e.rd_upper, iptw.warnings_
@@ -134,8 +135,6 @@ class IPTW:
         IPTW
             This object, fitted.
         """
-        import statsmodels.api as sm
-
         design = design_matrix(frame, covariates, [treatment, *([cluster] if cluster else [])])
         self.kept_: BoolArray = design.kept
         self.n_dropped_ = design.n_dropped
@@ -144,8 +143,7 @@ class IPTW:
         if len(np.unique(t)) < 2:
             raise ValueError(f"treatment {treatment!r} needs treated and untreated people")
         self._x = np.column_stack([np.ones(len(t)), design.x])
-        model = sm.GLM(t, self._x, family=sm.families.Binomial())
-        e = np.asarray(model.fit(tol=1e-12).fittedvalues, dtype=np.float64)
+        e = fit_newton(t, self._x, "binomial").mu
         p = float(t.mean())
         if self.estimand == "ATE":
             c1, c0 = (p, 1 - p) if self.stabilized else (1.0, 1.0)

@@ -4,7 +4,8 @@
   and a follow-up score (complete pairs): mean baseline, mean follow-up, mean change with a
   95 % t interval and the SD of change, and how many had a baseline but no follow-up score.
 - `RepeatedMeasuresModel`: ``score ~ timepoint * arm + (1 | participant)`` on every available
-  score (no complete-case dropping), fitted by statsmodels `MixedLM`; the timepoint x arm
+  score (no complete-case dropping), fitted by profile (RE)ML (vectorised over participants:
+  statsmodels' `MixedLM` loops over them and took minutes at register scale); the timepoint x arm
   interactions are the differences in change from baseline, treated minus control.
 
 Conventions follow R's ``nlme::lme`` (validated in ``tests/reference/wellbeing_reference.R``):
@@ -25,15 +26,13 @@ not a wellbeing scale. Timepoints are ``baseline`` and ``<months>m`` (``6m``, ``
 from __future__ import annotations
 
 import re
-import warnings
+from dataclasses import dataclass
 from typing import Self
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-from scipy import stats
-from statsmodels.regression.mixed_linear_model import MixedLM
-from statsmodels.tools.sm_exceptions import ConvergenceWarning
+from scipy import optimize, stats
 
 from ips_outcomes.errors import InputError
 
@@ -41,7 +40,6 @@ Array = npt.NDArray[np.float64]
 BASELINE = "baseline"
 _MONTHS = re.compile(r"([0-9]+)m")
 #: Gradient tolerance of statsmodels' BFGS (default 1e-5): variance components to ~1e-8.
-_GTOL = 1e-7
 
 
 def _months(label: str) -> int:
@@ -174,10 +172,10 @@ class RepeatedMeasuresModel:
     n_participants_, n_observations_ : int
         Participants with at least one score and scores used.
     converged_ : bool
-        Whether statsmodels' optimiser converged.
+        Whether the one-dimensional search for the variance ratio converged.
     warnings_ : list of str
-        Messages of the statsmodels `ConvergenceWarning` s raised while fitting (recorded, not
-        re-raised: e.g. a random-intercept variance on the boundary).
+        Fitting problems (e.g. a random-intercept variance on the boundary), recorded rather
+        than raised.
 
     Examples
     --------
@@ -258,25 +256,16 @@ class RepeatedMeasuresModel:
         return self
 
     def _fit(self, y: Array, x: Array, groups: npt.NDArray[np.int64], terms: list[str]) -> None:
-        model = MixedLM(y, x, groups=groups, exog_re=np.ones((len(y), 1)))
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ConvergenceWarning)
-            result = model.fit(reml=self.reml, method=["bfgs", "cg"], gtol=_GTOL)
-        for w in caught:  # anything else goes on as if it had not been caught
-            if not issubclass(w.category, ConvergenceWarning):
-                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        self.warnings_ = [
-            str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)
-        ]
-        self.converged_ = bool(result.converged)
-        self.residual_var_ = float(result.scale)
-        self.random_intercept_var_ = float(result.cov_re[0, 0])
-        beta = np.asarray(result.fe_params, dtype=np.float64)
-        # sigma^2 (X' V^-1 X)^-1 with V_i = I + rho J, so V_i^-1 = I - rho / (1 + n_i rho) J.
-        rho = self.random_intercept_var_ / self.residual_var_
         starts = np.flatnonzero(np.r_[True, np.diff(groups) != 0])  # rows are sorted by group
         sums = np.add.reduceat(x, starts, axis=0)
         size = np.diff(np.r_[starts, len(y)]).astype(np.float64)
+        fit = _profile_fit(y, x, sums, np.add.reduceat(y, starts), size, self.reml)
+        self.converged_, self.warnings_ = fit.converged, fit.warnings
+        self.residual_var_ = fit.sigma2
+        self.random_intercept_var_ = fit.rho * fit.sigma2
+        beta = fit.beta
+        # sigma^2 (X' V^-1 X)^-1 with V_i = I + rho J, so V_i^-1 = I - rho / (1 + n_i rho) J.
+        rho = fit.rho
         xtvx = x.T @ x - (sums * (rho / (1 + size * rho))[:, None]).T @ sums
         scale = self.residual_var_ * (1.0 if self.reml else len(y) / (len(y) - x.shape[1]))
         se = np.sqrt(np.diag(scale * np.linalg.inv(xtvx)))
@@ -291,3 +280,55 @@ class RepeatedMeasuresModel:
             {"term": terms, "estimate": beta, "se": se, "df": df.astype(np.int64), "t": t,
              "p": 2 * stats.t.sf(np.abs(t), df), "ci_lower": beta - half, "ci_upper": beta + half}
         )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _ProfileFit:
+    rho: float
+    sigma2: float
+    beta: Array
+    converged: bool
+    warnings: list[str]
+
+
+def _profile_fit(
+    y: Array, x: Array, sums: Array, y_sums: Array, size: Array, reml: bool
+) -> _ProfileFit:
+    """(RE)ML fit of a random-intercept model, profiled down to rho = tau^2 / sigma^2.
+
+    With V_i = I + rho J, V_i^-1 = I - c_i J (c_i = rho / (1 + n_i rho)) and
+    log |V_i| = log(1 + n_i rho), so every quantity is a sum over participants of their column
+    sums: O(N p^2) with no loop over participants (statsmodels' MixedLM loops in Python, which
+    took minutes at a million people). beta and sigma^2 have closed forms given rho; rho is
+    found by a bounded one-dimensional search on log rho, with rho = 0 checked as well.
+    """
+    n, p = x.shape
+    xtx, xty, yty = x.T @ x, x.T @ y, float(y @ y)
+
+    def solve(rho: float) -> tuple[float, float, Array]:
+        c = rho / (1.0 + size * rho)
+        xvx = xtx - (sums * c[:, None]).T @ sums
+        xvy = xty - (sums * (c * y_sums)[:, None]).sum(axis=0)
+        yvy = yty - float(c @ (y_sums * y_sums))
+        beta = np.linalg.solve(xvx, xvy)
+        rss = yvy - float(beta @ xvy)
+        dof = n - p if reml else n
+        sigma2 = rss / dof
+        objective = dof * np.log(sigma2) + float(np.log1p(size * rho).sum())
+        if reml:
+            objective += float(np.linalg.slogdet(xvx)[1])
+        return objective, sigma2, beta
+
+    search = optimize.minimize_scalar(
+        lambda t: solve(float(np.exp(t)))[0],
+        bounds=(-30.0, 15.0),
+        method="bounded",
+        options={"xatol": 1e-12, "maxiter": 500},
+    )
+    rho = float(np.exp(search.x))
+    found = [] if search.success else [str(search.message)]
+    if solve(0.0)[0] <= solve(rho)[0]:
+        rho = 0.0
+        found.append("the random-intercept variance is on the boundary (0)")
+    _, sigma2, beta = solve(rho)
+    return _ProfileFit(rho, sigma2, beta, bool(search.success), found)
