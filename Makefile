@@ -13,6 +13,7 @@ help:
 	@echo "make report   install and run the pipeline on $(INPUT) -> reports/$$(basename $(INPUT))/"
 	@echo "make test     install and run the test suite"
 	@echo "make lint     ruff, ruff format --check, mypy, snakemake --lint"
+	@echo "make bench    time the pipeline at 10k, 100k and 1M people -> benchmarks/results.md"
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +47,12 @@ format: $(DEV)
 
 synth: $(RUNTIME)
 	$(BIN)/ips-outcomes synth --participants 600 --seed 2024 --out data/raw/synthetic
+
+# Time the pipeline and each stage at 10 000, 100 000 and 1 000 000 participants, and the
+# survival analysis against R's survival package and lifelines -> benchmarks/results.md.
+# Takes several minutes; cohorts are cached in data/bench/.
+bench: $(RUNTIME)
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 # Refresh locales/messages.pot and add new texts (untranslated) to each language's .po file;
 # tests/test_i18n.py fails until every text has a translation.

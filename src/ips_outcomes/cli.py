@@ -51,6 +51,12 @@ def _parser() -> argparse.ArgumentParser:
     synth.add_argument("--seed", type=int, default=2024, metavar="S")
     synth.add_argument("--out", type=Path, required=True, metavar="DIR")
     synth.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    synth.add_argument(
+        "--profile",
+        choices=("default", "register"),
+        default="default",
+        help="register: about 3 job spells per person, as in register-linked data",
+    )
     synth.set_defaults(handler=_synth)
 
     validate = commands.add_parser("validate", help="check a cohort folder, list what fails")
@@ -74,11 +80,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _synth(args: argparse.Namespace) -> int:
-    from ips_outcomes.synth import SynthConfig, generate, write
+    from ips_outcomes.synth import PROFILES, SynthConfig, generate, write
 
     if args.participants < 1:
         raise InputError("--participants must be at least 1")
-    cohort = generate(SynthConfig(participants=args.participants, seed=args.seed))
+    settings = PROFILES[args.profile]
+    cohort = generate(SynthConfig(participants=args.participants, seed=args.seed, **settings))
     written = write(cohort, args.out, fmt=args.format)
     print(f"wrote {len(written)} files to {args.out} ({args.participants} participants)")
     return 0

@@ -14,10 +14,10 @@ against what was simulated.
 from __future__ import annotations
 
 from ips_outcomes.synth.generator import generate
-from ips_outcomes.synth.model import SynthConfig, SyntheticCohort
+from ips_outcomes.synth.model import PROFILES, SynthConfig, SyntheticCohort
 from ips_outcomes.synth.output import write
 
-__all__ = ["SynthConfig", "SyntheticCohort", "generate", "write"]
+__all__ = ["PROFILES", "SynthConfig", "SyntheticCohort", "generate", "write"]
 
 # `generate` is defined in a submodule, so `doctest.testmod(ips_outcomes.synth)` would skip its
 # examples; listing it here keeps them part of the package's doctests.
