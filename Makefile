@@ -36,14 +36,14 @@ test: $(DEV)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(DEV)
-	$(BIN)/ruff check src tests workflow
-	$(BIN)/ruff format --check src tests workflow
+	$(BIN)/ruff check src tests workflow benchmarks
+	$(BIN)/ruff format --check src tests workflow benchmarks
 	$(BIN)/mypy
 	$(BIN)/snakemake --lint --cores 1
 
 format: $(DEV)
-	$(BIN)/ruff format src tests workflow
-	$(BIN)/ruff check --fix src tests workflow
+	$(BIN)/ruff format src tests workflow benchmarks
+	$(BIN)/ruff check --fix src tests workflow benchmarks
 
 synth: $(RUNTIME)
 	$(BIN)/ips-outcomes synth --participants 600 --seed 2024 --out data/raw/synthetic

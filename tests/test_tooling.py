@@ -19,8 +19,8 @@ BIN = Path(sys.executable).parent
 @pytest.mark.parametrize(
     "command",
     [
-        ["ruff", "check", "src", "tests", "workflow"],
-        ["ruff", "format", "--check", "src", "tests", "workflow"],
+        ["ruff", "check", "src", "tests", "workflow", "benchmarks"],
+        ["ruff", "format", "--check", "src", "tests", "workflow", "benchmarks"],
         ["mypy"],
         ["snakemake", "--lint", "--cores", "1"],
     ],
