@@ -80,6 +80,10 @@ class Measurement:
     status: str = "ok"  # "ok", "failed" or "timed out" (then wall_s is a lower bound)
 
 
+#: The scaling row of the in-process survival timing (not a pipeline stage).
+SIDE_BY_SIDE = "survival side by side (project)"
+
+
 def measure(
     command: Sequence[str], cwd: Path, log: Path, timeout: float | None = None
 ) -> Measurement:
@@ -773,11 +777,26 @@ def targets(results: Mapping[str, Any]) -> list[dict[str, str]]:
         if s["worse_than_nlogn"]
     ]
     if len(results["sizes"]) > 1:
+        verdict = "met" if not worse else "missed: " + "; ".join(worse)
+        only_side_by_side = all(
+            not s["worse_than_nlogn"]
+            for name, steps in results["scaling"].items()
+            if name != SIDE_BY_SIDE
+            for s in steps
+        )
+        if worse and only_side_by_side:
+            # Why, so the table says it: the in-process timing is a fraction of a second at the
+            # smaller size, where a few hundredths of noise move the ratio; the stages are not.
+            verdict += (
+                " — only the in-process survival timing (about 0.1 s at 100 000 people, so noise "
+                "weighs on the ratio); every pipeline stage and the whole pipeline grew less "
+                "than n log n"
+            )
         out.append(
             {
                 "target": "costs grow no worse than n log n",
                 "measured": "worst step: " + _worst_step(results["scaling"]),
-                "verdict": "met" if not worse else "missed: " + "; ".join(worse),
+                "verdict": verdict,
             }
         )
     return out
@@ -947,7 +966,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name in stage_names
     }
     walls["whole pipeline"] = {n: runs[str(n)]["pipeline"]["wall_s"] for n in sizes}
-    walls["survival side by side (project)"] = {
+    walls[SIDE_BY_SIDE] = {
         n: (runs[str(n)]["survival"] or {}).get("project", {}).get("total_s", float("nan"))
         for n in sizes
     }
