@@ -296,15 +296,20 @@ def test_single_arm_cohort_runs_and_says_there_is_no_comparison(project: Path) -
     assert "Traceback" not in result.stderr
 
 
+def _twin(project: Path, folder: Path) -> Path:
+    """A second copy of the project and its demo cohort, with no outputs yet."""
+    folder.mkdir()
+    for name in ("Snakefile", "environment.yml"):
+        shutil.copy(project / name, folder)
+    for name in ("workflow", "config"):
+        shutil.copytree(project / name, folder / name)
+    shutil.copytree(project / "cohorts" / "demo", folder / "cohorts" / "demo")
+    return folder
+
+
 def test_an_independent_rerun_is_byte_identical(project: Path, first_run, tmp_path: Path) -> None:
     """Same inputs and config, another folder: every output identical but the run time."""
-    twin = tmp_path / "twin"
-    twin.mkdir()
-    for name in ("Snakefile", "environment.yml"):
-        shutil.copy(project / name, twin)
-    for name in ("workflow", "config"):
-        shutil.copytree(project / name, twin / name)
-    shutil.copytree(project / "cohorts" / "demo", twin / "cohorts" / "demo")
+    twin = _twin(project, tmp_path / "twin")
     result = _run(twin, "run", "cohorts/demo")
     assert result.returncode == 0, result.stderr
     ours, theirs = project / "reports" / "demo", twin / "reports" / "demo"
@@ -450,13 +455,7 @@ def test_snakemake_report_gives_its_own_provenance_report(project: Path, first_r
 def test_socialstyrelsen_threshold_of_ten_holds_everywhere(
     project: Path, first_run, tmp_path: Path
 ) -> None:
-    twin = tmp_path / "ten"
-    twin.mkdir()
-    for name in ("Snakefile", "environment.yml"):
-        shutil.copy(project / name, twin)
-    for name in ("workflow", "config"):
-        shutil.copytree(project / name, twin / name)
-    shutil.copytree(project / "cohorts" / "demo", twin / "cohorts" / "demo")
+    twin = _twin(project, tmp_path / "ten")
     result = _run(twin, "run", "cohorts/demo", "--config", "small_cell_threshold=10")
     assert result.returncode == 0, result.stderr
     published = pl.read_parquet(twin / "reports" / "demo" / "results.parquet")

@@ -16,8 +16,9 @@ import polars as pl
 
 from ips_outcomes import figure_text as text
 from ips_outcomes.config import AnalysisConfig
-from ips_outcomes.i18n import Message, Translator
+from ips_outcomes.i18n import Translator
 from ips_outcomes.plot_style import language
+from ips_outcomes.results import cohort_services
 
 
 @dataclass(frozen=True)
@@ -126,10 +127,7 @@ def _comparison_figures(
     from ips_outcomes.survival_plots import save_figure
 
     months = max(config.followup_months)
-    statements = {
-        key: tr.render_all(Message.from_json(p) for p in (v if isinstance(v, list) else [v]))
-        for key, v in context.get("statements", {}).items()
-    }
+    statements = tr.render_statements(context.get("statements", {}))
     forest = {"x_label": tr.gettext(text.RR_AXIS), "log_scale": True, "reference": 1.0}
     figures = [
         (
@@ -175,14 +173,12 @@ def _flow_figure(
     from ips_outcomes.flow_plot import flow_figure
     from ips_outcomes.survival_plots import save_figure
 
-    found = results.filter((pl.col("analysis") == "cohort") & (pl.col("grouping") == "service"))
-    services = sorted(set(found["group"].to_list()), key=lambda s: (s != config.intervention, s))
     figure = flow_figure(
         results,
         gettext=tr.gettext,
         locale=config.language,
         threshold=config.small_cell_threshold,
-        services=services,
+        services=cohort_services(results, config.intervention),
     )
     save_figure(figure, files.flow_png, files.flow_svg)
 

@@ -47,6 +47,12 @@ def _deviance(y: FloatArray, mu: FloatArray, family: Family) -> float:
     return float(2 * (np.where(y > 0, y * np.log(np.maximum(y, tiny) / mu), 0.0) - (y - mu)).sum())
 
 
+def _information(x: FloatArray, mu: FloatArray, family: Family) -> FloatArray:
+    """Fisher information X'WX; W is the variance function, which a canonical link makes it."""
+    weight = mu * (1 - mu) if family == "binomial" else mu
+    return np.asarray((x * weight[:, None]).T @ x, dtype=np.float64)
+
+
 def fit_newton(y: FloatArray, x: FloatArray, family: Family) -> NewtonFit:
     """Maximum-likelihood fit of a logistic (``binomial``) or Poisson (log link) regression.
 
@@ -67,8 +73,7 @@ def fit_newton(y: FloatArray, x: FloatArray, family: Family) -> NewtonFit:
     deviance = _deviance(y, mu, family)
     converged, iteration = False, 0
     for iteration in range(1, _MAX_ITERATIONS + 1):  # noqa: B007 - the count is reported
-        weight = mu * (1 - mu) if family == "binomial" else mu
-        information = (x * weight[:, None]).T @ x
+        information = _information(x, mu, family)
         step = np.linalg.solve(information, x.T @ (y - mu))
         for _ in range(30):  # step halving keeps each iteration downhill
             trial = coef + step
@@ -82,8 +87,7 @@ def fit_newton(y: FloatArray, x: FloatArray, family: Family) -> NewtonFit:
         if change < _TOLERANCE:
             converged = True
             break
-    weight = mu * (1 - mu) if family == "binomial" else mu
-    bread = np.asarray(np.linalg.inv((x * weight[:, None]).T @ x), dtype=np.float64)
+    bread = np.asarray(np.linalg.inv(_information(x, mu, family)), dtype=np.float64)
     return NewtonFit(coef, mu, bread, converged, iteration)
 
 

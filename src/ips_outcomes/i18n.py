@@ -167,6 +167,15 @@ class Translator:
         """Render several sentences as one paragraph."""
         return " ".join(self.render(m) for m in messages)
 
+    def render_statements(self, stored: Mapping[str, Any]) -> dict[str, str]:
+        """Render stored sentences by key: each a message id, or a list of JSON messages."""
+        return {
+            key: self.render_all(
+                Message.from_json(part) for part in (value if isinstance(value, list) else [value])
+            )
+            for key, value in stored.items()
+        }
+
     def value(self, value: Value) -> str:
         """Format a typed value."""
         v = value.value

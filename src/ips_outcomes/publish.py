@@ -15,6 +15,7 @@ import polars as pl
 
 from ips_outcomes.config import AnalysisConfig
 from ips_outcomes.i18n import Translator
+from ips_outcomes.results import cohort_services
 
 #: Benchmark ids of THL's two national figures, for the key findings.
 THL_BENCHMARKS = {
@@ -71,7 +72,7 @@ def report_stage(
     results = pl.read_parquet(results_parquet)
     summary = json.loads(ingest_json.read_text(encoding="utf-8"))
     context = json.loads(comparison_json.read_text(encoding="utf-8")) if comparison_json else {}
-    services = _services(results, config.intervention)
+    services = cohort_services(results, config.intervention)
     provenance = collect_provenance(config, summary, root)
     files.provenance.parent.mkdir(parents=True, exist_ok=True)
     files.provenance.write_text(
@@ -97,13 +98,6 @@ def report_stage(
         thl=_thl_figures(config.benchmarks),
     )
     files.html.write_text(html, encoding="utf-8")
-
-
-def _services(results: pl.DataFrame, intervention: str) -> list[str]:
-    """Return the services of the cohort, the intervention first."""
-    found = results.filter((pl.col("analysis") == "cohort") & (pl.col("grouping") == "service"))
-    names = sorted(set(found["group"].to_list()))
-    return sorted(names, key=lambda name: name != intervention)
 
 
 def _thl_figures(benchmarks: Path) -> dict[str, float]:

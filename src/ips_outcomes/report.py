@@ -26,7 +26,7 @@ from ips_outcomes.definitions import (
     SERVICE_WINDOW,
 )
 from ips_outcomes.findings import data_quality_finding, key_findings
-from ips_outcomes.i18n import Message, Translator
+from ips_outcomes.i18n import Translator
 from ips_outcomes.quarterly import benchmark_band
 
 Key = tuple[str, str, str | None, str | None, str, str, str]
@@ -175,15 +175,6 @@ def figure_uri(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
-def _statements(context: Mapping[str, Any], tr: Translator) -> dict[str, str]:
-    """Render the comparison stage's sentences (stored as messages) in the report language."""
-    rendered = {}
-    for key, value in context.get("statements", {}).items():
-        parts = value if isinstance(value, list) else [value]
-        rendered[key] = tr.render_all(Message.from_json(p) for p in parts)
-    return rendered
-
-
 def render_report(
     results: pl.DataFrame,
     ingest_summary: dict[str, Any],
@@ -252,7 +243,7 @@ def render_report(
         provenance=provenance,
         threshold=config.small_cell_threshold,
         figures={name: figure_uri(path) for name, path in (figures or {}).items()},
-        statements=_statements(context, tr),
+        statements=tr.render_statements(context.get("statements", {})),
         fidelity_reviews=context.get("fidelity_reviews", []),
         controls=res.groups("comparison", "comparison"),
         horizon=config.survival_horizon_months,

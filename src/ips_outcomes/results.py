@@ -116,6 +116,20 @@ def combine(parts: Sequence[pl.DataFrame]) -> pl.DataFrame:
     return stacked.sort(list(SORT_KEY), nulls_last=False)
 
 
+def cohort_services(results: pl.DataFrame, intervention: str) -> list[str]:
+    """Return the services of the published cohort counts, the intervention first.
+
+    Examples
+    --------
+    >>> t = pl.DataFrame({"analysis": ["cohort"] * 3, "grouping": "service",
+    ...                   "group": ["TAU", "IPS", "A"]})
+    >>> cohort_services(t, "IPS")
+    ['IPS', 'A', 'TAU']
+    """
+    found = results.filter((pl.col("analysis") == "cohort") & (pl.col("grouping") == "service"))
+    return sorted(set(found["group"].to_list()), key=lambda name: (name != intervention, name))
+
+
 def write_results(results: pl.DataFrame, csv_path: Path, parquet_path: Path) -> None:
     """Write the results as CSV and Parquet (both byte-reproducible for the same table)."""
     csv_path.parent.mkdir(parents=True, exist_ok=True)
